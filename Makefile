@@ -1,0 +1,98 @@
+# kubebin developer entry points. Every target is idempotent and quick when there is nothing to do.
+#   make lab      deploy a real 3-node cluster into local lab containers
+#   make test     the whole test suite (what .ci/run calls)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        ?= $(CURDIR)/.venv
+PY          := $(VENV)/bin/python
+BIN         := $(VENV)/bin
+export KUBEBIN_CACHE ?= /var/cache/kubebin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+export ANSIBLE_FORCE_COLOR ?= 0
+
+# Molecule scenarios run by `make test`, in dependency order (each is self-contained).
+MOLECULE_SCENARIOS ?= pki prepare artifacts
+
+.PHONY: help
+help:
+	@echo "make lab          deploy a 3-node lab cluster (master01, node01, node02) in local containers"
+	@echo "make lab-destroy  remove the lab containers and network"
+	@echo "make test         lint + sanity + unit + molecule scenarios ($(MOLECULE_SCENARIOS))"
+	@echo "make bundle       build/verify the offline artifact bundle in $(KUBEBIN_CACHE)"
+
+# --- tooling ---------------------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.txt
+	@echo "==> [venv] creating $(VENV) from requirements.txt"
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed collection-link
+
+# Make this checkout importable as the collection kubebin.cluster (roles/modules by FQCN).
+.PHONY: collection-link
+collection-link:
+	@mkdir -p .cache/collections/ansible_collections/kubebin
+	@ln -sfn $(CURDIR) .cache/collections/ansible_collections/kubebin/cluster
+
+.PHONY: docker
+docker:
+	@hack/docker-engine.sh
+
+.PHONY: host-sysctl
+host-sysctl:
+	@hack/host-sysctl.sh
+
+.PHONY: image
+image: docker
+	@hack/lab-image.sh
+
+.PHONY: bundle
+bundle:
+	@hack/bundle.sh
+
+.PHONY: prereqs
+prereqs: venv docker host-sysctl image bundle
+
+# --- tests -----------------------------------------------------------------------------------------------
+.PHONY: lint
+lint: venv
+	@echo "==> [lint] ansible-lint (production profile)"
+	$(BIN)/ansible-lint --profile production
+
+.PHONY: sanity
+sanity: venv
+	@hack/sanity.sh
+
+.PHONY: unit
+unit: venv
+	@echo "==> [unit] pytest tests/unit"
+	$(BIN)/pytest -q tests/unit
+
+.PHONY: molecule
+molecule: prereqs
+	@for s in $(MOLECULE_SCENARIOS); do \
+	  echo "==> [molecule] scenario $$s"; \
+	  $(BIN)/molecule test -s $$s || exit 1; \
+	done
+
+molecule-%: prereqs
+	$(BIN)/molecule test -s $*
+
+.PHONY: test
+test: lint sanity unit molecule
+	@echo "==> [test] all suites passed"
+
+# --- the lab -------------------------------------------------------------------------------------------------
+.PHONY: lab
+lab: prereqs
+	@hack/lab.sh up
+
+.PHONY: lab-destroy
+lab-destroy: venv
+	@hack/lab.sh down
