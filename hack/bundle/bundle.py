@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""Build or download the kubebin offline artifact bundle.
+
+Reads roles/artifacts/defaults/main.yml (versions) and roles/artifacts/vars/main.yml (what each component is
+made of) and produces, under $KUBEBIN_CACHE/bundle: bin/, images/, SHA256SUMS and manifest.json.
+
+Sources: `source` (default) builds every binary from its upstream Go module through the Go module proxy, with the
+version stamped the way upstream does; `release` downloads the official release files and checks them against
+the checksums published next to them. Our own images (hack/images) are always built locally.
+
+Each finished component is recorded in manifest.json with a key (its recipe, Go version and source) and the
+sha256 of each file; a later run skips a component whose key matches and whose files still hash the same.
+Files are written to a temporary name and renamed, so an interrupted run resumes cleanly.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLE = os.path.join(REPO, "roles", "artifacts")
+IMAGES_SRC = os.path.join(REPO, "hack", "images")
+
+
+def log(msg):
+    sys.stdout.write(f"==> [bundle] {msg}\n")
+    sys.stdout.flush()
+
+
+def die(msg):
+    sys.stderr.write(f"==> [bundle] ERROR: {msg}\n")
+    sys.exit(1)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_atomic(path, data, mode=0o644):
+    d = os.path.dirname(path)
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def load_config():
+    """Versions from defaults, recipes from vars; resolve the simple '{{ var }}' references between them."""
+    with open(os.path.join(ROLE, "defaults", "main.yml")) as f:
+        defaults = yaml.safe_load(f)
+    with open(os.path.join(ROLE, "vars", "main.yml")) as f:
+        rvars = yaml.safe_load(f)
+
+    def resolve(value):
+        if isinstance(value, str):
+            def sub(m):
+                name = m.group(1)
+                if name not in defaults or not isinstance(defaults[name], str):
+                    die(f"cannot resolve '{{{{ {name} }}}}' from roles/artifacts/defaults/main.yml")
+                return defaults[name]
+            return re.sub(r"\{\{\s*(\w+)\s*\}\}", sub, value)
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    return defaults, resolve(rvars)
+
+
+def placeholders(version, arch):
+    m = re.match(r"v?(\d+)\.(\d+)", version)
+    return {
+        "version": version,
+        "v": version.lstrip("v"),
+        "arch": arch,
+        "major": m.group(1) if m else "",
+        "minor": m.group(2) if m else "",
+        # Fixed per version, so that rebuilding gives the same bytes (upstream uses the commit date).
+        "date": "1970-01-01T00:00:00Z",
+    }
+
+
+class Builder:
+    def __init__(self, args):
+        self.args = args
+        self.defaults, self.vars = load_config()
+        self.arch = self.defaults["artifacts_arch"]
+        self.cache = os.path.abspath(args.cache)
+        self.bundle = os.path.join(self.cache, "bundle")
+        self.work = os.path.join(self.cache, "work")
+        self.manifest_path = os.path.join(self.bundle, "manifest.json")
+        try:
+            with open(self.manifest_path) as f:
+                self.manifest = json.load(f)
+        except (OSError, ValueError):
+            self.manifest = {}
+        self.manifest.setdefault("components", {})
+        self.env = dict(os.environ)
+        self.env.update({
+            "GOMODCACHE": self.env.get("GOMODCACHE") or os.path.join(self.cache, "go", "mod"),
+            "GOCACHE": self.env.get("GOCACHE") or os.path.join(self.cache, "go", "build"),
+            "GOFLAGS": "-modcacherw -buildvcs=false",
+            "GOTOOLCHAIN": "local",
+            "CGO_ENABLED": "0",
+            "GOOS": "linux",
+            "GOARCH": self.arch,
+        })
+        self._go_version = None
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+    def go(self, *argv, cwd=None, capture=False):
+        cmd = ["go", *argv]
+        if capture:
+            return subprocess.run(cmd, cwd=cwd, env=self.env, check=True, text=True,
+                                  stdout=subprocess.PIPE).stdout
+        r = subprocess.run(cmd, cwd=cwd, env=self.env)
+        if r.returncode != 0:
+            die(f"failed ({r.returncode}): {' '.join(cmd)} (in {cwd})")
+        return ""
+
+    def go_version(self):
+        if self._go_version is None:
+            if not shutil.which("go"):
+                die("`go` is not on PATH (Go >= 1.26 is needed for the `source` bundle; /usr/local/go/bin?)")
+            self._go_version = self.go("env", "GOVERSION", capture=True).strip()
+        return self._go_version
+
+    def key(self, name, recipe, source):
+        blob = json.dumps({"recipe": recipe, "source": source, "arch": self.arch,
+                           "go": self.go_version() if source != "release" else ""}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def up_to_date(self, name, key, files):
+        entry = self.manifest["components"].get(name)
+        if not entry or entry.get("key") != key or set(entry.get("files", {})) != set(files):
+            return False
+        for rel, digest in entry["files"].items():
+            path = os.path.join(self.bundle, rel)
+            if not os.path.isfile(path) or sha256_file(path) != digest:
+                log(f"{name}: {rel} is missing or changed, rebuilding")
+                return False
+        return True
+
+    def record(self, name, key, version, files):
+        self.manifest["components"][name] = {
+            "key": key, "version": version,
+            "files": {rel: sha256_file(os.path.join(self.bundle, rel)) for rel in files},
+        }
+        self.save_manifest()
+
+    def save_manifest(self):
+        write_atomic(self.manifest_path, json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+
+    def check_version(self, path, args, expect):
+        """Run the binary's version command; its output must contain the declared version."""
+        env = {"PATH": "/usr/bin:/bin"}
+        try:
+            r = subprocess.run([path, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            die(f"{os.path.basename(path)}: cannot run version check: {e}")
+        out = r.stdout.strip()
+        if expect not in out:
+            die(f"{os.path.basename(path)} {' '.join(args)} says {out[:200]!r}, expected it to contain {expect!r}")
+        return out.splitlines()[0] if out else ""
+
+    # --- Go wrapper modules -----------------------------------------------------------------------------------
+    def module_dir(self, module, version):
+        out = self.go("mod", "download", "-json", f"{module}@{version}", capture=True)
+        info = json.loads(out)
+        if info.get("Error"):
+            die(f"go mod download {module}@{version}: {info['Error']}")
+        return info["Dir"]
+
+    @staticmethod
+    def parse_replaces(gomod_text):
+        """Return (module-replaces, local-path-replaces) of a go.mod as lists of (old, new) strings."""
+        reps, local = [], []
+        in_block = False
+        for raw in gomod_text.splitlines():
+            line = raw.split("//")[0].strip()
+            if line.startswith("replace ("):
+                in_block = True
+                continue
+            if in_block and line == ")":
+                in_block = False
+                continue
+            if line.startswith("replace "):
+                line = line[len("replace "):]
+            elif not in_block:
+                continue
+            if "=>" not in line:
+                continue
+            old, new = (s.strip() for s in line.split("=>", 1))
+            (local if new.startswith(".") or new.startswith("/") else reps).append((old, new))
+        return reps, local
+
+    def wrapper(self, name, comp, ph):
+        """Create (or reuse) $KUBEBIN_CACHE/work/<name>-<version>: a module requiring the upstream module(s)."""
+        version = comp["version"]
+        modules = [comp["module"], *comp.get("extra_modules", [])]
+        main_dir = self.module_dir(comp["module"], version)
+        with open(os.path.join(main_dir, "go.mod")) as f:
+            upstream = f.read()
+        go_line = re.search(r"^go\s+(\S+)", upstream, re.M)
+        reps, local = self.parse_replaces(upstream)
+        for extra in comp.get("extra_modules", []):
+            with open(os.path.join(self.module_dir(extra, version), "go.mod")) as f:
+                more, _ = self.parse_replaces(f.read())
+            reps += [r for r in more if r not in reps]
+        if comp.get("staging"):
+            staging_version = "v0.%s.%s" % (ph["minor"], version.split(".")[2])
+            for old, new in local:
+                if new.startswith("./staging/"):
+                    reps.append((old, f"{old} {staging_version}"))
+        lines = [f"module kubebin.local/bundle/{name}", "", f"go {go_line.group(1) if go_line else '1.26'}", "",
+                 "require ("]
+        lines += [f"\t{m} {version}" for m in modules]
+        lines += [")", ""]
+        if reps:
+            lines += ["replace ("] + [f"\t{o} => {n}" for o, n in reps] + [")", ""]
+        gomod = "\n".join(lines)
+        pkgs = sorted({b["package"] for b in comp["binaries"].values()})
+        tools = "//go:build tools\n\npackage tools\n\nimport (\n" + "".join(f'\t_ "{p}"\n' for p in pkgs) + ")\n"
+        wdir = os.path.join(self.work, f"{name}-{version}")
+        stamp = hashlib.sha256((gomod + tools).encode()).hexdigest()
+        stamp_path = os.path.join(wdir, ".tidy-stamp")
+        try:
+            with open(stamp_path) as f:
+                if f.read().strip() == stamp:
+                    return wdir
+        except OSError:
+            pass
+        os.makedirs(wdir, exist_ok=True)
+        write_atomic(os.path.join(wdir, "go.mod"), gomod)
+        write_atomic(os.path.join(wdir, "tools.go"), tools)
+        log(f"{name}: resolving dependencies of {comp['module']}@{version} (go mod tidy)")
+        self.go("mod", "tidy", cwd=wdir)
+        write_atomic(stamp_path, stamp + "\n")
+        return wdir
+
+    # --- components -------------------------------------------------------------------------------------------
+    def build_source(self, name, comp, step, total):
+        ph = placeholders(comp["version"], self.arch)
+        wdir = self.wrapper(name, comp, ph)
+        ldflags = " ".join(comp.get("ldflags", "").format(**ph).split())
+        for i, (binary, b) in enumerate(comp["binaries"].items()):
+            log(f"{step + i}/{total} {binary}: building {b['package']}@{comp['version']}")
+            tags = b.get("tags", comp.get("tags", []))
+            out = os.path.join(self.bundle, "bin", f".tmp-{binary}")
+            started = time.time()
+            self.go("build", "-p", str(self.args.jobs), "-trimpath", "-ldflags", ldflags,
+                    *(["-tags", ",".join(tags)] if tags else []), "-o", out, b["package"], cwd=wdir)
+            os.chmod(out, 0o755)
+            os.replace(out, os.path.join(self.bundle, "bin", binary))
+            log(f"{step + i}/{total} {binary}: built in {time.time() - started:.0f}s")
+
+    def fetch(self, url, dest):
+        log(f"downloading {url}")
+        tmp = dest + ".part"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r, open(tmp, "wb") as f:
+                shutil.copyfileobj(r, f)
+        except OSError as e:
+            die(f"download failed: {url}: {e}")
+        os.replace(tmp, dest)
+        return dest
+
+    def published_sha256(self, rel, url, filename):
+        """The checksum the project publishes for `url`: from a .sha256 file or a SHA256SUMS list."""
+        ph = {**rel, "url": url}
+        if rel.get("sha256_url"):
+            text = urllib.request.urlopen(rel["sha256_url"].format(**ph), timeout=60).read().decode()
+            return text.split()[0]
+        if rel.get("sums_url"):
+            text = urllib.request.urlopen(rel["sums_url"].format(**ph), timeout=60).read().decode()
+            for line in text.splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[1].lstrip("*").endswith(filename):
+                    return parts[0]
+            die(f"{filename} is not listed in {rel['sums_url'].format(**ph)}")
+        pinned = (self.defaults.get("artifacts_release_sha256") or {}).get(filename)
+        if pinned:
+            return pinned
+        die(f"{url}: the project publishes no checksum; pin one as artifacts_release_sha256['{filename}'] "
+            "in roles/artifacts/defaults/main.yml")
+        return ""
+
+    def build_release(self, name, comp, step, total):
+        ph = placeholders(comp["version"], self.arch)
+        rel = comp["release"]
+        dl = os.path.join(self.cache, "downloads", f"{name}-{comp['version']}")
+        os.makedirs(dl, exist_ok=True)
+        for i, binary in enumerate(comp["binaries"]):
+            log(f"{step + i}/{total} {binary}: downloading release {comp['version']}")
+            bph = {**ph, "binary": binary}
+            url = rel["url"].format(**bph)
+            filename = url.rsplit("/", 1)[1]
+            local = os.path.join(dl, filename)
+            want = self.published_sha256({**rel, **bph}, url, filename)
+            if not os.path.isfile(local) or sha256_file(local) != want:
+                self.fetch(url, local)
+            got = sha256_file(local)
+            if got != want:
+                die(f"{filename}: sha256 {got} does not match the published {want}")
+            out = os.path.join(self.bundle, "bin", f".tmp-{binary}")
+            if rel.get("member"):
+                member = rel["member"].format(**bph)
+                with tarfile.open(local) as tf:
+                    src = tf.extractfile(member)
+                    if src is None:
+                        die(f"{filename} has no file {member}")
+                    with open(out, "wb") as f:
+                        shutil.copyfileobj(src, f)
+            else:
+                shutil.copyfile(local, out)
+            os.chmod(out, 0o755)
+            os.replace(out, os.path.join(self.bundle, "bin", binary))
+
+    # --- images -----------------------------------------------------------------------------------------------
+    def build_image(self, key, image, step, total):
+        src = os.path.join(IMAGES_SRC, key)
+        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(IMAGES_SRC) for f in fs)
+        h = hashlib.sha256(image.encode() + self.go_version().encode())
+        for p in files:
+            h.update(p[len(IMAGES_SRC):].encode())
+            with open(p, "rb") as f:
+                h.update(f.read())
+        rk = h.hexdigest()[:16]
+        rel = f"images/{key}.tar"
+        if self.up_to_date(f"image-{key}", rk, [rel]):
+            log(f"{step}/{total} {image}: up to date")
+            return
+        log(f"{step}/{total} {image}: building {src}")
+        with tempfile.TemporaryDirectory() as tmp:
+            binpath = os.path.join(tmp, key)
+            self.go("build", "-trimpath", "-ldflags", "-s -w", "-o", binpath, f"./{key}", cwd=IMAGES_SRC)
+            with open(binpath, "rb") as f:
+                program = f.read()
+        write_atomic(os.path.join(self.bundle, rel), docker_archive(image, key, program, self.arch))
+        self.record(f"image-{key}", rk, image, [rel])
+
+    # --- main -------------------------------------------------------------------------------------------------
+    def run(self):
+        started = time.time()
+        source = self.args.source
+        os.makedirs(os.path.join(self.bundle, "bin"), exist_ok=True)
+        comps = self.vars["artifacts_components"]
+        images = self.vars["artifacts_image_files"]
+        total = sum(len(c["binaries"]) for c in comps.values()) + len(images)
+        log(f"source={source} cache={self.cache} ({total} artifacts)")
+        step = 1
+        for name, comp in comps.items():
+            recipe = {k: v for k, v in comp.items() if k != "release"} if source == "source" else comp
+            key = self.key(name, recipe, source)
+            files = [f"bin/{b}" for b in comp["binaries"]]
+            n = len(comp["binaries"])
+            if self.up_to_date(name, key, files):
+                log(f"{step}-{step + n - 1}/{total} {name} {comp['version']}: up to date "
+                    f"({', '.join(comp['binaries'])})")
+            else:
+                (self.build_source if source == "source" else self.build_release)(name, comp, step, total)
+                ph = placeholders(comp["version"], self.arch)
+                for binary, b in comp["binaries"].items():
+                    said = self.check_version(os.path.join(self.bundle, "bin", binary), b["version_args"],
+                                              ph["v"])
+                    log(f"{binary}: version check ok: {said}")
+                self.record(name, key, comp["version"], files)
+            step += n
+        for key, image in images.items():
+            self.build_image(key, image, step, total)
+            step += 1
+        # Drop manifest entries (and files) of components that no longer exist.
+        wanted = set(comps) | {f"image-{k}" for k in images}
+        for stale in set(self.manifest["components"]) - wanted:
+            del self.manifest["components"][stale]
+        self.manifest["source"] = source
+        self.manifest["arch"] = self.arch
+        self.manifest["versions"] = {k: v for k, v in self.defaults.items()
+                                     if k.endswith("_version") or k.endswith("_image")}
+        self.save_manifest()
+        sums = sorted((rel, d) for c in self.manifest["components"].values() for rel, d in c["files"].items())
+        write_atomic(os.path.join(self.bundle, "SHA256SUMS"), "".join(f"{d}  {rel}\n" for rel, d in sums))
+        log(f"done in {time.time() - started:.1f}s: {len(sums)} files in {self.bundle} (SHA256SUMS, manifest.json)")
+
+
+def docker_archive(image, key, program, arch):
+    """A `docker save`-format tarball with one layer holding /<key>; both `docker load` and `ctr images import`
+    accept it. Every timestamp is 0 and every owner root, so the bytes depend on the program only."""
+
+    def tar_bytes(entries):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+            for path, data, mode in entries:
+                ti = tarfile.TarInfo(path)
+                ti.size, ti.mode, ti.mtime, ti.uid, ti.gid = len(data), mode, 0, 0, 0
+                tf.addfile(ti, io.BytesIO(data))
+        return buf.getvalue()
+
+    layer = tar_bytes([(key, program, 0o755)])
+    layer_id = hashlib.sha256(layer).hexdigest()
+    cfg = {
+        "architecture": arch, "os": "linux",
+        "created": "1970-01-01T00:00:00Z",
+        "config": {"Entrypoint": [f"/{key}"], "Env": ["PATH=/"], "WorkingDir": "/",
+                   **({"ExposedPorts": {"8080/tcp": {}}} if key == "webserver" else {})},
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
+        "history": [{"created": "1970-01-01T00:00:00Z", "created_by": f"kubebin hack/images/{key}"}],
+    }
+    cfg_bytes = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
+    cfg_id = hashlib.sha256(cfg_bytes).hexdigest()
+    repo, tag = image.rsplit(":", 1)
+    manifest = [{"Config": f"{cfg_id}.json", "RepoTags": [image], "Layers": [f"{layer_id}/layer.tar"]}]
+    return tar_bytes([
+        (f"{layer_id}/VERSION", b"1.0", 0o644),
+        (f"{layer_id}/json", json.dumps({"id": layer_id, "created": "1970-01-01T00:00:00Z"}).encode(), 0o644),
+        (f"{layer_id}/layer.tar", layer, 0o644),
+        (f"{cfg_id}.json", cfg_bytes, 0o644),
+        ("manifest.json", json.dumps(manifest).encode(), 0o644),
+        ("repositories", json.dumps({repo: {tag: layer_id}}).encode(), 0o644),
+    ])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--source", choices=["source", "release"],
+                   default=os.environ.get("KUBEBIN_BUNDLE_SOURCE", "source"))
+    p.add_argument("--cache", default=os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin")
+    p.add_argument("--jobs", type=int, default=int(os.environ.get("KUBEBIN_BUNDLE_JOBS", "2")))
+    Builder(p.parse_args()).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+module kubebin.local/images
+
+go 1.22
