@@ -1,0 +1,386 @@
+# -*- coding: utf-8 -*-
+"""Decisions on kubelet CertificateSigningRequests (certificates.k8s.io/v1), and the approve/deny loop.
+
+``decide(csr, nodes, approve_client_csrs)`` is a pure function over one CSR object as the API returns it and the
+node inventory (``{name: {'names': set, 'ips': set}}`` from ``node_inventory``); it returns
+``(decision, reason)`` with decision ``approve``, ``deny`` or ``ignore``. ``deny`` means "this CSR is for one of
+our nodes and fails validation"; whether it is actually denied is the caller's choice.
+
+``reconcile`` lists CSRs through an ``api`` object (``list_csrs()``, ``set_condition(csr, condition)``), acts on the
+decisions, and optionally waits for the serving CSRs of named nodes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import ipaddress
+import time
+
+try:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    HAS_CRYPTOGRAPHY = True
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+
+SERVING_SIGNER = 'kubernetes.io/kubelet-serving'
+CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet'
+NODE_PREFIX = 'system:node:'
+NODES_GROUP = 'system:nodes'
+BOOTSTRAP_PREFIX = 'system:bootstrap:'
+BOOTSTRAPPERS_GROUP = 'system:bootstrappers'
+SERVING_USAGES = frozenset(['server auth', 'digital signature', 'key encipherment'])
+CLIENT_USAGES = frozenset(['client auth', 'digital signature', 'key encipherment'])
+CONDITION_REASON = 'KubebinCSRApprove'
+CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests'
+
+
+class InputError(ValueError):
+    """Bad module input (node inventory, service CIDR, wait_for)."""
+
+
+def forbidden_name(name):
+    """Why a DNS name must never be in a kubelet serving certificate, or None.
+
+    Covers the API server's in-cluster names (``kubernetes``, ``kubernetes.default...``), anything with a ``svc``
+    label (``*.svc``, ``*.svc.cluster.local``), ``*.cluster.local`` and wildcards. A node called ``kubernetes-w1`` is
+    fine: only a first label of exactly ``kubernetes`` is refused.
+    """
+    labels = name.lower().rstrip('.').split('.')
+    if '*' in name:
+        return 'wildcard name %s' % name
+    if labels[0] == 'kubernetes':
+        return 'API server name %s' % name
+    if 'svc' in labels:
+        return 'service name %s' % name
+    if labels[-2:] == ['cluster', 'local']:
+        return 'cluster-internal name %s' % name
+    return None
+
+
+def parse_cidrs(text):
+    """``10.96.0.0/12`` or a comma-separated list (as kube-apiserver's --service-cluster-ip-range) → networks."""
+    nets = []
+    for part in (text or '').split(','):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise InputError('service_cidr: %s is not a CIDR (%s)' % (part, exc))
+    return nets
+
+
+def _ip(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def node_inventory(nodes, service_nets=()):
+    """Validate the ``nodes`` option and index it: ``{name: {'names': {lowercase DNS names}, 'ips': {ip objects}}}``.
+
+    The node name itself always counts as one of its DNS names. Raises InputError naming the bad entry.
+    """
+    if not isinstance(nodes, list):
+        raise InputError('nodes must be a list of {name, addresses}')
+    inv = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict) or not isinstance(node.get('name'), str) or not node['name'].strip():
+            raise InputError('nodes[%d] needs a non-empty "name" (the Kubernetes node name), got %r' % (i, node))
+        name = node['name'].strip().lower()
+        if name in inv:
+            raise InputError('nodes[%d]: node %s is listed twice' % (i, name))
+        why = forbidden_name(name)
+        if why:
+            raise InputError('nodes[%d]: node name %s is not allowed (%s)' % (i, name, why))
+        entry = {'names': {name}, 'ips': set()}
+        for addr in node.get('addresses') or []:
+            if not isinstance(addr, str) or not addr.strip():
+                raise InputError('nodes[%d] (%s): addresses must be non-empty strings, got %r' % (i, name, addr))
+            addr = addr.strip()
+            ip = _ip(addr)
+            if ip is not None:
+                for net in service_nets:
+                    if ip.version == net.version and ip in net:
+                        raise InputError('nodes[%d] (%s): address %s is inside the service CIDR %s; list the node\'s '
+                                         'own IPs only' % (i, name, addr, net))
+                entry['ips'].add(ip)
+            else:
+                why = forbidden_name(addr)
+                if why:
+                    raise InputError('nodes[%d] (%s): address %s is not allowed (%s)' % (i, name, addr, why))
+                entry['names'].add(addr.lower().rstrip('.'))
+        inv[name] = entry
+    return inv
+
+
+def conditions(csr):
+    return [c.get('type') for c in (csr.get('status') or {}).get('conditions') or []]
+
+
+def is_decided(csr):
+    return bool({'Approved', 'Denied'} & set(conditions(csr)))
+
+
+def _node_of(username):
+    if isinstance(username, str) and username.startswith(NODE_PREFIX):
+        return username[len(NODE_PREFIX):]
+    return None
+
+
+def parse_request(csr):
+    """The x509.CertificateSigningRequest from ``spec.request`` (base64 of PEM, as the API serves it), or raise."""
+    raw = (csr.get('spec') or {}).get('request') or ''
+    try:
+        pem = base64.b64decode(raw, validate=True)
+        req = x509.load_pem_x509_csr(pem)
+    except (ValueError, TypeError) as exc:
+        raise ValueError('spec.request is not a base64 PEM certificate request (%s)' % exc)
+    if not req.is_signature_valid:
+        raise ValueError('the request\'s signature does not verify')
+    return req
+
+
+def _subject(req):
+    cns = [a.value for a in req.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    orgs = [a.value for a in req.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    return cns, orgs
+
+
+def _sans(req):
+    try:
+        ext = req.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return [], [], [], []
+    return (ext.get_values_for_type(x509.DNSName), ext.get_values_for_type(x509.IPAddress),
+            ext.get_values_for_type(x509.RFC822Name), ext.get_values_for_type(x509.UniformResourceIdentifier))
+
+
+def _owner_of(value, inv, key):
+    return sorted(n for n, e in inv.items() if value in e[key])
+
+
+def _check_subject(req, node):
+    """Problems with CN/O for a CSR that must be ``CN=system:node:<node>, O=system:nodes``."""
+    cns, orgs = _subject(req)
+    want = NODE_PREFIX + node
+    if cns != [want]:
+        return 'subject CN is %s, expected %s' % (', '.join(cns) or 'empty', want)
+    if orgs != [NODES_GROUP]:
+        return 'subject O is [%s], expected exactly [%s]' % (', '.join(orgs), NODES_GROUP)
+    return None
+
+
+def _check_usages(spec, allowed, required):
+    usages = spec.get('usages') or []
+    extra = sorted(set(usages) - allowed)
+    if extra:
+        return 'usages %s are not allowed (only %s)' % (', '.join(extra), ', '.join(sorted(allowed)))
+    if required not in usages:
+        return 'usages lack "%s"' % required
+    return None
+
+
+def _decide_serving(csr, inv):
+    spec = csr.get('spec') or {}
+    username = spec.get('username') or ''
+    requester_node = _node_of(username)
+    try:
+        req = parse_request(csr)
+    except ValueError as exc:
+        req, parse_error = None, str(exc)
+    else:
+        parse_error = None
+    cn_node = None
+    if req is not None:
+        cns, _orgs = _subject(req)
+        cn_node = _node_of(cns[0]) if len(cns) == 1 else None
+    ours = sorted({n for n in (requester_node, cn_node) if n is not None and n.lower() in inv})
+    if not ours:
+        return 'ignore', 'not for a node in nodes (requester %s, CN %s)' % (username or '-', (NODE_PREFIX + cn_node) if cn_node else '-')
+
+    if requester_node is None:
+        return 'deny', 'requester %s is not a node (system:node:<name>) but asks for %s\'s serving certificate' % (username or '-', ours[0])
+    node = requester_node.lower()
+    if node not in inv:
+        return 'deny', 'requester %s asks for a certificate for node %s' % (username, cn_node)
+    if NODES_GROUP not in (spec.get('groups') or []):
+        return 'deny', 'requester %s is not in group %s' % (username, NODES_GROUP)
+    if parse_error:
+        return 'deny', parse_error
+    problem = _check_subject(req, requester_node) or _check_usages(spec, SERVING_USAGES, 'server auth')
+    if problem:
+        return 'deny', problem
+    dns_names, ips, emails, uris = _sans(req)
+    if emails:
+        return 'deny', 'email SANs are not allowed: %s' % ', '.join(emails)
+    if uris:
+        return 'deny', 'URI SANs are not allowed: %s' % ', '.join(uris)
+    if not dns_names and not ips:
+        return 'deny', 'no DNS or IP SANs'
+    mine = inv[node]
+    for name in dns_names:
+        why = forbidden_name(name)
+        if why:
+            return 'deny', 'SAN %s is not allowed (%s)' % (name, why)
+        if name.lower().rstrip('.') not in mine['names']:
+            owners = _owner_of(name.lower().rstrip('.'), inv, 'names')
+            return 'deny', 'SAN %s is not a name of %s%s' % (
+                name, node, ' (it belongs to %s)' % ', '.join(owners) if owners else '')
+    for ip in ips:
+        if ip not in mine['ips']:
+            owners = _owner_of(ip, inv, 'ips')
+            return 'deny', 'SAN IP %s is not an address of %s%s' % (
+                ip, node, ' (it belongs to %s)' % ', '.join(owners) if owners else '')
+    return 'approve', 'serving certificate for %s with SANs %s' % (
+        node, ', '.join(list(dns_names) + [str(i) for i in ips]))
+
+
+def _decide_client(csr, inv, approve_client_csrs):
+    if not approve_client_csrs:
+        return 'ignore', 'approve_client_csrs is false'
+    spec = csr.get('spec') or {}
+    username = spec.get('username') or ''
+    if not username.startswith(BOOTSTRAP_PREFIX):
+        return 'ignore', 'requester %s is not a bootstrap token (node client renewals are kube-controller-manager\'s job)' % (username or '-')
+    try:
+        req = parse_request(csr)
+    except ValueError as exc:
+        return 'deny', str(exc)
+    cns, _orgs = _subject(req)
+    cn_node = _node_of(cns[0]) if len(cns) == 1 else None
+    if cn_node is None:
+        return 'deny', 'subject CN is %s, expected system:node:<name>' % (', '.join(cns) or 'empty')
+    if cn_node.lower() not in inv:
+        return 'ignore', 'CN %s is not a node in nodes' % cns[0]
+    if BOOTSTRAPPERS_GROUP not in (spec.get('groups') or []):
+        return 'deny', 'requester %s is not in group %s' % (username, BOOTSTRAPPERS_GROUP)
+    problem = _check_subject(req, cn_node) or _check_usages(spec, CLIENT_USAGES, 'client auth')
+    if problem:
+        return 'deny', problem
+    if any(_sans(req)):
+        return 'deny', 'a kubelet client certificate carries no SANs'
+    return 'approve', 'client certificate for %s requested with bootstrap token %s' % (cn_node, username[len(BOOTSTRAP_PREFIX):])
+
+
+def decide(csr, inv, approve_client_csrs=False):
+    """``(decision, reason)`` for one CSR object; decision is approve, deny or ignore."""
+    spec = csr.get('spec') or {}
+    signer = spec.get('signerName')
+    if is_decided(csr):
+        return 'ignore', 'already %s' % '/'.join(t for t in conditions(csr) if t in ('Approved', 'Denied'))
+    if signer == SERVING_SIGNER:
+        return _decide_serving(csr, inv)
+    if signer == CLIENT_SIGNER:
+        return _decide_client(csr, inv, approve_client_csrs)
+    return 'ignore', 'signer %s is not handled' % signer
+
+
+def condition(kind, reason, now=None):
+    """The status condition the API's /approval subresource takes: kind is Approved or Denied."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return {
+        'type': kind,
+        'status': 'True',
+        'reason': CONDITION_REASON,
+        'message': reason,
+        'lastUpdateTime': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
+    }
+
+
+class KubeCSRApi:
+    """The two API calls reconcile needs, over a _kube.KubeClient."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def list_csrs(self):
+        return self.client.get(CSR_PATH).get('items') or []
+
+    def set_condition(self, csr, cond):
+        body = dict(csr)
+        status = dict(body.get('status') or {})
+        status['conditions'] = list(status.get('conditions') or []) + [cond]
+        body['status'] = status
+        return self.client.put('%s/%s/approval' % (CSR_PATH, csr['metadata']['name']), body)
+
+
+def _item(csr, reason):
+    spec = csr.get('spec') or {}
+    return {'name': (csr.get('metadata') or {}).get('name'), 'signer': spec.get('signerName'),
+            'requester': spec.get('username'), 'reason': reason}
+
+
+def _serving_node(csr):
+    spec = csr.get('spec') or {}
+    if spec.get('signerName') == SERVING_SIGNER:
+        node = _node_of(spec.get('username'))
+        return node.lower() if node else None
+    return None
+
+
+def reconcile(api, inv, approve_client_csrs=False, deny=True, wait_for=(), timeout=300, poll_interval=5,
+              check_mode=False, sleep=time.sleep, clock=time.monotonic):
+    """Decide every CSR, approve/deny (unless check_mode), and wait for the serving CSRs of ``wait_for``.
+
+    Returns a dict with ``approved``, ``denied``, ``ignored`` (lists of {name, signer, requester, reason}),
+    ``missing`` (wait_for nodes without an approved serving CSR; in check mode, counting would-be approvals),
+    ``rejected`` ({node: reason} for wait_for nodes whose serving CSR failed validation in this run), ``silent``
+    (missing nodes that sent no serving CSR at all) and ``timed_out``.
+    Raises _kube.KubeError from the api.
+    """
+    wait_for = [n.lower() for n in wait_for]
+    unknown = [n for n in wait_for if n not in inv]
+    if unknown:
+        raise InputError('wait_for names %s, not in nodes; every node waited for must be listed in nodes with its '
+                         'addresses' % ', '.join(unknown))
+    results = {}        # name -> (bucket, item); our own approvals/denials stick
+    satisfied, rejected, seen = set(), {}, set()
+    deadline = clock() + timeout
+    while True:
+        for csr in api.list_csrs():
+            name = (csr.get('metadata') or {}).get('name')
+            node = _serving_node(csr)
+            if node:
+                seen.add(node)
+            if name in results and results[name][0] in ('approved', 'denied'):
+                continue
+            if 'Approved' in conditions(csr) and node:
+                satisfied.add(node)
+            decision, reason = decide(csr, inv, approve_client_csrs)
+            if decision == 'deny' and node:
+                rejected.setdefault(node, reason)
+            if decision == 'deny' and not deny:
+                decision, reason = 'ignore', 'would deny, but deny is false: ' + reason
+            if decision == 'approve':
+                if not check_mode:
+                    api.set_condition(csr, condition('Approved', reason))
+                results[name] = ('approved', _item(csr, reason))
+                if node:
+                    satisfied.add(node)
+            elif decision == 'deny':
+                if not check_mode:
+                    api.set_condition(csr, condition('Denied', reason))
+                results[name] = ('denied', _item(csr, reason))
+            else:
+                results[name] = ('ignored', _item(csr, reason))
+        missing = [n for n in wait_for if n not in satisfied]
+        undecided = [n for n in missing if n not in rejected]
+        timed_out = bool(undecided) and clock() >= deadline
+        if not undecided or check_mode or timed_out:
+            break
+        sleep(min(poll_interval, max(0.0, deadline - clock())))
+    out = {'approved': [], 'denied': [], 'ignored': []}
+    for bucket, item in results.values():
+        out[bucket].append(item)
+    for items in out.values():
+        items.sort(key=lambda i: i['name'] or '')
+    out['missing'] = missing
+    out['rejected'] = {n: r for n, r in rejected.items() if n in missing}
+    out['silent'] = [n for n in missing if n not in seen]
+    out['timed_out'] = timed_out
+    return out
