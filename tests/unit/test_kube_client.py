@@ -1,6 +1,7 @@
 """Unit tests for plugins/module_utils/_kube.py: kubeconfig parsing, TLS context, request building.
 
-These tests never pretend to be a Kubernetes API server: whether the client works against the real API is shown by
+These tests never pretend to be a Kubernetes API server (the loopback TLS endpoint below answers HTTP 418 to
+everything): whether the client works against the real API is shown by
 the `cluster` Molecule scenario. Certificates here are real (built with `cryptography`) and loaded by Python's ssl.
 """
 
@@ -210,4 +211,75 @@ def test_unreachable_server_is_a_clear_error(pki):
     """Port 1 on loopback refuses connections: the error names the request and says the server is unreachable."""
     client = _kube.KubeClient(_kube.KubeConfig('https://127.0.0.1:1', ca_pem=pki['ca'][0], token='t'), timeout=5)
     with pytest.raises(_kube.KubeError, match=r'GET https://127.0.0.1:1/api: cannot reach the API server'):
+        client.get('/api')
+
+
+# --- TLS on loopback ---------------------------------------------------------------------------------------------
+# A plain TLS endpoint on 127.0.0.1 that answers every request with HTTP 418 and a text body. It does NOT pretend to
+# be Kubernetes: these tests only show that the client verifies the server against the kubeconfig CA and the
+# address, and presents the kubeconfig's client certificate.
+
+@pytest.fixture
+def tls_server(tmp_path, pki):
+    import http.server
+    import ipaddress
+    import ssl
+    import threading
+
+    seen = {}
+    server_cert = make_cert('kube-apiserver', issuer=pki['ca'],
+                            sans=[x509.IPAddress(ipaddress.ip_address('127.0.0.1'))])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen['peer'] = self.connection.getpeercert()
+            self.send_response(418)
+            self.send_header('Content-Type', 'text/plain')
+            self.end_headers()
+            self.wfile.write(b'not kubernetes')
+
+        def log_message(self, *args):
+            pass
+
+    (tmp_path / 's.crt').write_bytes(server_cert[0])
+    (tmp_path / 's.key').write_bytes(server_cert[1])
+    (tmp_path / 'ca.crt').write_bytes(pki['ca'][0])
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(tmp_path / 's.crt'), str(tmp_path / 's.key'))
+    ctx.load_verify_locations(str(tmp_path / 'ca.crt'))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    httpd = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield 'https://127.0.0.1:%d' % httpd.server_address[1], seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_tls_client_cert_presented_and_http_error_reported(tls_server, pki):
+    url, seen = tls_server
+    client = _kube.KubeClient(_kube.KubeConfig(url, ca_pem=pki['ca'][0], cert_pem=pki['admin'][0],
+                                               key_pem=pki['admin'][1]), timeout=5)
+    with pytest.raises(_kube.KubeError, match=r'GET https://127.0.0.1:\d+/api: HTTP 418 not kubernetes') as exc:
+        client.get('/api')
+    assert exc.value.status == 418
+    assert dict(x[0] for x in seen['peer']['subject']) == {'commonName': 'kubernetes-admin'}
+
+
+def test_tls_server_from_another_ca_is_refused(tls_server, pki):
+    url, seen = tls_server
+    client = _kube.KubeClient(_kube.KubeConfig(url, ca_pem=pki['other'][0], cert_pem=pki['admin'][0],
+                                               key_pem=pki['admin'][1]), timeout=5)
+    with pytest.raises(_kube.KubeError, match='cannot reach the API server: .*certificate verify failed'):
+        client.get('/api')
+    assert 'peer' not in seen
+
+
+def test_tls_server_name_must_match(tls_server, pki):
+    """The server certificate carries 127.0.0.1 only: reaching it as "localhost" must fail verification."""
+    url, _seen = tls_server
+    client = _kube.KubeClient(_kube.KubeConfig(url.replace('127.0.0.1', 'localhost'), ca_pem=pki['ca'][0],
+                                               cert_pem=pki['admin'][0], key_pem=pki['admin'][1]), timeout=5)
+    with pytest.raises(_kube.KubeError, match="Hostname mismatch, certificate is not valid for 'localhost'"):
         client.get('/api')
