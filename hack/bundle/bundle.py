@@ -8,8 +8,8 @@ Sources: `source` (default) builds every binary from its upstream Go module thro
 version stamped the way upstream does; `release` downloads the official release files and checks them against
 the checksums published next to them. Our own images (hack/images) are always built locally.
 
-Each finished component is recorded in manifest.json with a key (its recipe, Go version and source) and the
-sha256 of each file; a later run skips a component whose key matches and whose files still hash the same.
+Each finished file is recorded in manifest.json with a key (its recipe, Go version and source) and its sha256;
+a later run skips a file whose key matches and which still hashes the same.
 Files are written to a temporary name and renamed, so an interrupted run resumes cleanly.
 """
 from __future__ import annotations
@@ -114,7 +114,7 @@ class Builder:
                 self.manifest = json.load(f)
         except (OSError, ValueError):
             self.manifest = {}
-        self.manifest.setdefault("components", {})
+        self.manifest.setdefault("files", {})
         self.env = dict(os.environ)
         self.env.update({
             "GOMODCACHE": self.env.get("GOMODCACHE") or os.path.join(self.cache, "go", "mod"),
@@ -145,27 +145,25 @@ class Builder:
             self._go_version = self.go("env", "GOVERSION", capture=True).strip()
         return self._go_version
 
-    def key(self, name, recipe, source):
-        blob = json.dumps({"recipe": recipe, "source": source, "arch": self.arch,
-                           "go": self.go_version() if source != "release" else ""}, sort_keys=True)
+    def key(self, recipe):
+        """Build key of one file: what it is made from. A file whose key changed is made again."""
+        blob = json.dumps({"recipe": recipe, "source": self.args.source, "arch": self.arch,
+                           "go": self.go_version()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def up_to_date(self, name, key, files):
-        entry = self.manifest["components"].get(name)
-        if not entry or entry.get("key") != key or set(entry.get("files", {})) != set(files):
+    def up_to_date(self, rel, key):
+        entry = self.manifest["files"].get(rel)
+        if not entry or entry.get("key") != key:
             return False
-        for rel, digest in entry["files"].items():
-            path = os.path.join(self.bundle, rel)
-            if not os.path.isfile(path) or sha256_file(path) != digest:
-                log(f"{name}: {rel} is missing or changed, rebuilding")
-                return False
+        path = os.path.join(self.bundle, rel)
+        if not os.path.isfile(path) or sha256_file(path) != entry.get("sha256"):
+            log(f"{rel} is missing or changed, making it again")
+            return False
         return True
 
-    def record(self, name, key, version, files):
-        self.manifest["components"][name] = {
-            "key": key, "version": version,
-            "files": {rel: sha256_file(os.path.join(self.bundle, rel)) for rel in files},
-        }
+    def record(self, rel, key, component, version):
+        self.manifest["files"][rel] = {"key": key, "component": component, "version": version,
+                                       "sha256": sha256_file(os.path.join(self.bundle, rel))}
         self.save_manifest()
 
     def save_manifest(self):
@@ -260,12 +258,13 @@ class Builder:
         return wdir
 
     # --- components -------------------------------------------------------------------------------------------
-    def build_source(self, name, comp, step, total):
+    def build_source(self, name, comp, todo):
         ph = placeholders(comp["version"], self.arch)
         wdir = self.wrapper(name, comp, ph)
         ldflags = " ".join(comp.get("ldflags", "").format(**ph).split())
-        for i, (binary, b) in enumerate(comp["binaries"].items()):
-            log(f"{step + i}/{total} {binary}: building {b['package']}@{comp['version']}")
+        for binary, step in todo:
+            b = comp["binaries"][binary]
+            log(f"{step}/{self.total} {binary}: building {b['package']}@{comp['version']}")
             tags = b.get("tags", comp.get("tags", []))
             out = os.path.join(self.bundle, "bin", f".tmp-{binary}")
             started = time.time()
@@ -273,7 +272,7 @@ class Builder:
                     *(["-tags", ",".join(tags)] if tags else []), "-o", out, b["package"], cwd=wdir)
             os.chmod(out, 0o755)
             os.replace(out, os.path.join(self.bundle, "bin", binary))
-            log(f"{step + i}/{total} {binary}: built in {time.time() - started:.0f}s")
+            log(f"{step}/{self.total} {binary}: built in {time.time() - started:.0f}s")
 
     def fetch(self, url, dest):
         log(f"downloading {url}")
@@ -306,13 +305,13 @@ class Builder:
             "in roles/artifacts/defaults/main.yml")
         return ""
 
-    def build_release(self, name, comp, step, total):
+    def build_release(self, name, comp, todo):
         ph = placeholders(comp["version"], self.arch)
         rel = comp["release"]
         dl = os.path.join(self.cache, "downloads", f"{name}-{comp['version']}")
         os.makedirs(dl, exist_ok=True)
-        for i, binary in enumerate(comp["binaries"]):
-            log(f"{step + i}/{total} {binary}: downloading release {comp['version']}")
+        for binary, step in todo:
+            log(f"{step}/{self.total} {binary}: downloading release {comp['version']}")
             bph = {**ph, "binary": binary}
             url = rel["url"].format(**bph)
             filename = url.rsplit("/", 1)[1]
@@ -338,27 +337,28 @@ class Builder:
             os.replace(out, os.path.join(self.bundle, "bin", binary))
 
     # --- images -----------------------------------------------------------------------------------------------
-    def build_image(self, key, image, step, total):
+    def build_image(self, key, image, step):
         src = os.path.join(IMAGES_SRC, key)
         files = sorted(os.path.join(d, f) for d, _, fs in os.walk(IMAGES_SRC) for f in fs)
-        h = hashlib.sha256(image.encode() + self.go_version().encode())
+        h = hashlib.sha256(image.encode())
         for p in files:
             h.update(p[len(IMAGES_SRC):].encode())
             with open(p, "rb") as f:
                 h.update(f.read())
-        rk = h.hexdigest()[:16]
         rel = f"images/{key}.tar"
-        if self.up_to_date(f"image-{key}", rk, [rel]):
-            log(f"{step}/{total} {image}: up to date")
-            return
-        log(f"{step}/{total} {image}: building {src}")
+        rk = self.key({"image": image, "sources": h.hexdigest()})
+        if self.up_to_date(rel, rk):
+            log(f"{step}/{self.total} {image}: up to date")
+            return rel
+        log(f"{step}/{self.total} {image}: building {src}")
         with tempfile.TemporaryDirectory() as tmp:
             binpath = os.path.join(tmp, key)
             self.go("build", "-trimpath", "-ldflags", "-s -w", "-o", binpath, f"./{key}", cwd=IMAGES_SRC)
             with open(binpath, "rb") as f:
                 program = f.read()
         write_atomic(os.path.join(self.bundle, rel), docker_archive(image, key, program, self.arch))
-        self.record(f"image-{key}", rk, image, [rel])
+        self.record(rel, rk, f"image-{key}", image)
+        return rel
 
     # --- main -------------------------------------------------------------------------------------------------
     def run(self):
@@ -367,41 +367,47 @@ class Builder:
         os.makedirs(os.path.join(self.bundle, "bin"), exist_ok=True)
         comps = self.vars["artifacts_components"]
         images = self.vars["artifacts_image_files"]
-        total = sum(len(c["binaries"]) for c in comps.values()) + len(images)
-        log(f"source={source} cache={self.cache} ({total} artifacts)")
-        step = 1
+        self.total = sum(len(c["binaries"]) for c in comps.values()) + len(images)
+        log(f"source={source} cache={self.cache} ({self.total} artifacts)")
+        wanted, step = [], 0
         for name, comp in comps.items():
-            recipe = {k: v for k, v in comp.items() if k != "release"} if source == "source" else comp
-            key = self.key(name, recipe, source)
-            files = [f"bin/{b}" for b in comp["binaries"]]
-            n = len(comp["binaries"])
-            if self.up_to_date(name, key, files):
-                log(f"{step}-{step + n - 1}/{total} {name} {comp['version']}: up to date "
-                    f"({', '.join(comp['binaries'])})")
-            else:
-                (self.build_source if source == "source" else self.build_release)(name, comp, step, total)
-                ph = placeholders(comp["version"], self.arch)
-                for binary, b in comp["binaries"].items():
-                    said = self.check_version(os.path.join(self.bundle, "bin", binary), b["version_args"],
-                                              ph["v"])
-                    log(f"{binary}: version check ok: {said}")
-                self.record(name, key, comp["version"], files)
-            step += n
+            ph = placeholders(comp["version"], self.arch)
+            base = ({k: v for k, v in comp.items() if k not in ("release", "binaries")} if source == "source"
+                    else {"version": comp["version"], "release": comp["release"]})
+            todo, keys = [], {}
+            for binary, b in comp["binaries"].items():
+                step += 1
+                rel = f"bin/{binary}"
+                wanted.append(rel)
+                keys[binary] = self.key({**base, "binary": binary, "spec": b if source == "source" else {}})
+                if self.up_to_date(rel, keys[binary]):
+                    log(f"{step}/{self.total} {binary} {comp['version']}: up to date")
+                else:
+                    todo.append((binary, step))
+            if not todo:
+                continue
+            (self.build_source if source == "source" else self.build_release)(name, comp, todo)
+            for binary, _ in todo:
+                said = self.check_version(os.path.join(self.bundle, "bin", binary),
+                                          comp["binaries"][binary]["version_args"], ph["v"])
+                log(f"{binary}: version check ok: {said}")
+                self.record(f"bin/{binary}", keys[binary], name, comp["version"])
         for key, image in images.items():
-            self.build_image(key, image, step, total)
             step += 1
-        # Drop manifest entries (and files) of components that no longer exist.
-        wanted = set(comps) | {f"image-{k}" for k in images}
-        for stale in set(self.manifest["components"]) - wanted:
-            del self.manifest["components"][stale]
+            wanted.append(self.build_image(key, image, step))
+        # Forget (and delete) files that are no longer part of the bundle.
+        for stale in set(self.manifest["files"]) - set(wanted):
+            del self.manifest["files"][stale]
+            if os.path.exists(os.path.join(self.bundle, stale)):
+                os.unlink(os.path.join(self.bundle, stale))
         self.manifest["source"] = source
         self.manifest["arch"] = self.arch
         self.manifest["versions"] = {k: v for k, v in self.defaults.items()
                                      if k.endswith("_version") or k.endswith("_image")}
         self.save_manifest()
-        sums = sorted((rel, d) for c in self.manifest["components"].values() for rel, d in c["files"].items())
-        write_atomic(os.path.join(self.bundle, "SHA256SUMS"), "".join(f"{d}  {rel}\n" for rel, d in sums))
-        log(f"done in {time.time() - started:.1f}s: {len(sums)} files in {self.bundle} (SHA256SUMS, manifest.json)")
+        sums = "".join(f"{self.manifest['files'][rel]['sha256']}  {rel}\n" for rel in sorted(wanted))
+        write_atomic(os.path.join(self.bundle, "SHA256SUMS"), sums)
+        log(f"done in {time.time() - started:.1f}s: {len(wanted)} files in {self.bundle} (SHA256SUMS, manifest.json)")
 
 
 def docker_archive(image, key, program, arch):
