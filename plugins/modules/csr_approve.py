@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see galaxy.yml), a license compatible with the GNU General Public License version 3
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ description:
   - Approval and denial are PUTs to the C(approval) subresource with reason C(KubebinCSRApprove).
 version_added: 0.1.0
 author:
-  - kubebin developers
+  - kubebin developers (@kubebin)
 requirements:
   - cryptography (on the host the module runs on; run it with C(delegate_to) the control node when the nodes lack it)
   - PyYAML, unless the kubeconfig is written in JSON

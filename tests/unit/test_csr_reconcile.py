@@ -177,4 +177,3 @@ def test_api_errors_propagate_as_kube_error():
             raise _kube.KubeError('GET https://x/apis/...: HTTP 403 forbidden', status=403)
     with pytest.raises(_kube.KubeError, match='HTTP 403'):
         run(_csr.KubeCSRApi(Failing()))
-
