@@ -17,6 +17,8 @@ import datetime
 import ipaddress
 import time
 
+from ansible_collections.kubebin.cluster.plugins.module_utils._kube import KubeError
+
 try:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
@@ -331,7 +333,7 @@ def reconcile(api, inv, approve_client_csrs=False, deny=True, wait_for=(), timeo
     ``missing`` (wait_for nodes without an approved serving CSR; in check mode, counting would-be approvals),
     ``rejected`` ({node: reason} for wait_for nodes whose serving CSR failed validation in this run), ``silent``
     (missing nodes that sent no serving CSR at all) and ``timed_out``.
-    Raises _kube.KubeError from the api.
+    Raises _kube.KubeError from the api, except 404/409 on an approval (the CSR is looked at again next poll).
     """
     wait_for = [n.lower() for n in wait_for]
     unknown = [n for n in wait_for if n not in inv]
@@ -356,15 +358,19 @@ def reconcile(api, inv, approve_client_csrs=False, deny=True, wait_for=(), timeo
                 rejected.setdefault(node, reason)
             if decision == 'deny' and not deny:
                 decision, reason = 'ignore', 'would deny, but deny is false: ' + reason
+            if decision in ('approve', 'deny') and not check_mode:
+                try:
+                    api.set_condition(csr, condition('Approved' if decision == 'approve' else 'Denied', reason))
+                except KubeError as exc:
+                    if exc.status not in (404, 409):
+                        raise
+                    # changed or deleted since the listing: look again at the next poll (or the next run)
+                    decision, reason = 'ignore', 'changed while being decided (HTTP %s); not touched' % exc.status
             if decision == 'approve':
-                if not check_mode:
-                    api.set_condition(csr, condition('Approved', reason))
                 results[name] = ('approved', _item(csr, reason))
                 if node:
                     satisfied.add(node)
             elif decision == 'deny':
-                if not check_mode:
-                    api.set_condition(csr, condition('Denied', reason))
                 results[name] = ('denied', _item(csr, reason))
             else:
                 results[name] = ('ignored', _item(csr, reason))

@@ -177,3 +177,28 @@ def test_api_errors_propagate_as_kube_error():
             raise _kube.KubeError('GET https://x/apis/...: HTTP 403 forbidden', status=403)
     with pytest.raises(_kube.KubeError, match='HTTP 403'):
         run(_csr.KubeCSRApi(Failing()))
+
+
+def test_conflict_on_approval_is_retried_at_next_poll():
+    """HTTP 409 (the CSR changed between listing and PUT) is not fatal: the CSR is looked at again."""
+    class ConflictOnce(FakeCSRApi):
+        def set_condition(self, csr, cond):
+            if not self.conditions and not getattr(self, 'failed', False):
+                self.failed = True
+                raise _kube.KubeError('PUT ...: HTTP 409 the object has been modified', status=409)
+            super().set_condition(csr, cond)
+
+    api = ConflictOnce([named(serving(), 'good')])
+    single = run(api)
+    assert single['approved'] == [] and 'HTTP 409' in single['ignored'][0]['reason']
+    api = ConflictOnce([named(serving(), 'good')])
+    out = run(api, wait_for=['node01'], timeout=30)
+    assert [i['name'] for i in out['approved']] == ['good'] and out['missing'] == [] and api.calls == 2
+
+
+def test_other_api_errors_on_approval_are_fatal():
+    class Forbidden(FakeCSRApi):
+        def set_condition(self, csr, cond):
+            raise _kube.KubeError('PUT ...: HTTP 403 forbidden', status=403)
+    with pytest.raises(_kube.KubeError, match='HTTP 403'):
+        run(Forbidden([named(serving(), 'good')]))
