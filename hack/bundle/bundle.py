@@ -409,6 +409,14 @@ class Builder:
         write_atomic(os.path.join(self.bundle, "SHA256SUMS"), sums)
         log(f"done in {time.time() - started:.1f}s: {len(wanted)} files in {self.bundle} (SHA256SUMS, manifest.json)")
 
+    def verify_versions(self):
+        """Run every binary's version command again; each must report the declared version."""
+        for name, comp in self.vars["artifacts_components"].items():
+            v = placeholders(comp["version"], self.arch)["v"]
+            for binary, b in comp["binaries"].items():
+                said = self.check_version(os.path.join(self.bundle, "bin", binary), b["version_args"], v)
+                log(f"{binary} {' '.join(b['version_args'])}: {said}")
+
 
 def docker_archive(image, key, program, arch):
     """A `docker save`-format tarball with one layer holding /<key>; both `docker load` and `ctr images import`
@@ -453,7 +461,14 @@ def main():
                    default=os.environ.get("KUBEBIN_BUNDLE_SOURCE", "source"))
     p.add_argument("--cache", default=os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin")
     p.add_argument("--jobs", type=int, default=int(os.environ.get("KUBEBIN_BUNDLE_JOBS", "2")))
-    Builder(p.parse_args()).run()
+    p.add_argument("--verify-versions", action="store_true",
+                   help="only run each bundled binary's version command and compare with the declared version")
+    args = p.parse_args()
+    builder = Builder(args)
+    if args.verify_versions:
+        builder.verify_versions()
+    else:
+        builder.run()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+"""Checks of the artifacts scenario: what converge and side_effect left on the node, against the real bundle."""
+import json
+import os
+
+import pytest
+
+BUNDLE = os.path.join(os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin", "bundle")
+CNI = {"bridge", "host-local", "loopback", "portmap", "flannel"}
+BINARIES = ["etcdctl", "crictl", "bridge", "flannel"]  # molecule_artifacts_binaries in molecule.yml
+IMAGES = ["pause", "webserver"]  # molecule_artifacts_images
+
+
+def sums():
+    with open(os.path.join(BUNDLE, "SHA256SUMS")) as f:
+        return {rel: digest for digest, rel in (line.split() for line in f if line.strip())}
+
+
+def versions():
+    with open(os.path.join(BUNDLE, "manifest.json")) as f:
+        return json.load(f)["versions"]
+
+
+INSTALLED = [(("/opt/cni/bin/" if b in CNI else "/usr/local/bin/") + b, "bin/" + b, 0o755) for b in BINARIES] + [
+    ("/var/lib/kubebin/images/%s.tar" % i, "images/%s.tar" % i, 0o644) for i in IMAGES
+]
+
+
+@pytest.mark.parametrize("path,rel,mode", INSTALLED)
+def test_installed_file_matches_bundle(host, path, rel, mode):
+    f = host.file(path)
+    assert f.is_file
+    assert f.mode == mode
+    assert f.user == "root" and f.group == "root"
+    assert f.sha256sum == sums()[rel]
+
+
+def test_etcdctl_runs_on_node_with_declared_version(host):
+    out = host.check_output("/usr/local/bin/etcdctl version")
+    assert "etcdctl version: " + versions()["artifacts_etcd_version"].lstrip("v") in out
+
+
+def test_cni_plugin_runs_on_node(host):
+    out = host.run("/opt/cni/bin/bridge")
+    assert "CNI bridge plugin " + versions()["artifacts_cni_plugins_version"] in out.stdout + out.stderr
+
+
+def test_url_source_installed_crictl(host):
+    f = host.file("/opt/kubebin-url-test/bin/crictl")
+    assert f.mode == 0o755 and f.sha256sum == sums()["bin/crictl"]
+    assert versions()["artifacts_crictl_version"] in host.check_output("/opt/kubebin-url-test/bin/crictl --version")
+
+
+def test_corrupted_bundle_installed_nothing(host):
+    assert not host.file("/tmp/corrupt-cni/bridge").exists
+    assert not host.file("/tmp/corrupt-bin/etcdctl").exists
