@@ -78,11 +78,11 @@ unit: venv
 molecule: prereqs
 	@for s in $(MOLECULE_SCENARIOS); do \
 	  echo "==> [molecule] scenario $$s"; \
-	  $(BIN)/molecule test -s $$s || exit 1; \
+	  flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $$s || exit 1; \
 	done
 
 molecule-%: prereqs
-	$(BIN)/molecule test -s $*
+	flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $*
 
 .PHONY: test
 test: lint sanity unit molecule

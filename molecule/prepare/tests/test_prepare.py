@@ -1,0 +1,117 @@
+"""Verify the prepare role on the Molecule lab nodes, and that preflight stops bad inventories unchanged."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+
+import pytest
+import testinfra
+
+SCENARIO = pathlib.Path(__file__).resolve().parents[1]
+PROJECT = SCENARIO.parents[1]
+BAD = sorted((SCENARIO / "bad").glob("*.yml"))
+NODES = {"master01": "172.30.1.11", "node01": "172.30.1.12", "node02": "172.30.1.13"}
+SYSCTLS = {
+    "net.bridge.bridge-nf-call-iptables": "1",
+    "net.bridge.bridge-nf-call-ip6tables": "1",
+    "net.ipv4.ip_forward": "1",
+}
+# Files prepare writes; a preflight failure must leave all of them untouched.
+WATCHED = "/etc/hosts /etc/fstab /etc/chrony/chrony.conf /etc/sysctl.d/90-kubebin.conf /etc/modules-load.d/kubebin.conf"
+
+
+def node(name):
+    return testinfra.get_host(f"docker://{name}")
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_sysctl_file_and_live_values(name):
+    host = node(name)
+    conf = host.file("/etc/sysctl.d/90-kubebin.conf")
+    assert conf.mode == 0o644
+    for key, value in SYSCTLS.items():
+        assert re.search(rf"^{re.escape(key)}\s*=\s*{value}$", conf.content_string, re.M), key
+        assert host.file("/proc/sys/" + key.replace(".", "/")).content_string.strip() == value
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_modules_persisted(name):
+    lines = node(name).file("/etc/modules-load.d/kubebin.conf").content_string.splitlines()
+    assert {"overlay", "br_netfilter"} <= {line.strip() for line in lines}
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_hosts_block_lists_every_node(name):
+    content = node(name).file("/etc/hosts").content_string
+    block = content.split("# BEGIN kubebin cluster hosts")[1].split("# END kubebin cluster hosts")[0]
+    for other, ip in NODES.items():
+        assert re.search(rf"^{re.escape(ip)} {other}$", block, re.M), other
+    assert content.count("# BEGIN kubebin cluster hosts") == 1
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_swap_disabled_in_fstab(name):
+    fstab = node(name).file("/etc/fstab").content_string
+    assert "/swapfile none swap sw 0 0" in fstab  # planted by prepare.yml ...
+    active = [line for line in fstab.splitlines() if re.match(r"^\s*[^#\s]\S*\s+\S+\s+swap\s", line)]
+    assert active == []  # ... and commented out by the role
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_packages(name):
+    host = node(name)
+    for pkg in ("chrony", "conntrack", "iptables", "ipset", "socat"):
+        assert host.package(pkg).is_installed, pkg
+
+
+@pytest.mark.parametrize("name", NODES)
+def test_chrony_running(name):
+    host = node(name)
+    svc = host.service("chrony")
+    assert svc.is_running and svc.is_enabled
+    conf = host.file("/etc/chrony/chrony.conf").content_string
+    assert "allow 172.30.0.0/16" in conf and "local stratum 10" in conf
+    assert ("server 172.30.1.11 iburst" in conf) == (name != "master01")
+    assert "pool " not in conf
+
+
+@pytest.mark.parametrize("name", ["node01", "node02"])
+def test_chrony_follows_master01(name):
+    host = node(name)
+    # Up to 30 s for the first synchronisation (usually done long before verify).
+    assert host.run("chronyc waitsync 30 0 0 1").rc == 0
+    assert "172.30.1.11" in host.check_output("chronyc -n sources")
+
+
+def _watched_state():
+    return {n: node(n).check_output(f"sha256sum {WATCHED}") for n in NODES}
+
+
+@pytest.fixture(scope="module")
+def state_before():
+    return _watched_state()
+
+
+@pytest.mark.parametrize("inventory", BAD, ids=[p.stem for p in BAD])
+def test_preflight_rejects_bad_inventory(inventory, state_before):
+    expect = re.match(r"---\n# expect: (.*)\n", inventory.read_text()).group(1)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".cache" / "collections"),
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+    )
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(PROJECT / "site.yml")],
+        env=env, cwd=PROJECT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    out = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, out
+    assert " ".join(expect.split()) in out, out
+    assert "PLAY [Prepare the operating system]" not in out  # stopped in the preflight play
+    assert not re.search(r"changed=[1-9]", out)
+    assert _watched_state() == state_before
