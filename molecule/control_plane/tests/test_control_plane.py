@@ -1,0 +1,183 @@
+"""Checks of the control_plane scenario: etcd + control plane converged on master01 (see ../molecule.yml)."""
+import base64
+import importlib.util
+import json
+import os
+import ssl
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+PKI_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "pki")
+REPO = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+API = "https://172.30.1.11:6443"
+KUBECTL = "/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig"
+ETCDCTL = ("ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt "
+           "--cert /etc/etcd/pki/healthcheck-client.crt --key /etc/etcd/pki/healthcheck-client.key")
+UNITS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+# BLUEPRINT section 3: flags removed since the tutorial was written.
+REMOVED_FLAGS = ["--insecure-port", "--insecure-bind-address", "--kubelet-https", "--enable-swagger-ui",
+                 "--allow-privileged", "--experimental-cluster-signing-duration", "--pod-infra-container-image",
+                 "--network-plugin", "--token-auth-file"]
+
+
+def kubectl(host, args):
+    return host.check_output("%s %s" % (KUBECTL, args))
+
+
+def kube_module():
+    """The collection's stdlib API client (plugins/module_utils/_kube.py), loaded by path."""
+    path = os.path.join(REPO, "plugins", "module_utils", "_kube.py")
+    spec = importlib.util.spec_from_file_location("kubebin_kube", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_services_active_and_enabled(host):
+    for unit in UNITS:
+        svc = host.service(unit)
+        assert svc.is_running, unit
+        assert svc.is_enabled, unit
+
+
+@pytest.mark.parametrize("endpoint", ["/readyz", "/livez"])
+def test_health_with_admin_kubeconfig(host, endpoint):
+    assert host.check_output("/usr/local/bin/kubectl get --raw %s" % endpoint) == "ok"  # /root/.kube/config
+
+
+def test_anonymous_request_is_rejected():
+    """From the control node, trusting the cluster CA: no credentials -> 401 (anonymous auth is off)."""
+    ctx = ssl.create_default_context(cafile=os.path.join(PKI_DIR, "ca.crt"))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
+    for path in ("/api", "/api/v1/namespaces/kube-system/secrets", "/readyz"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            opener.open(API + path, timeout=10)
+        assert err.value.code in (401, 403), path
+
+
+def test_admin_kubeconfig_on_control_node_works():
+    """pki_dir/admin.kubeconfig (next to the inventory) reaches the API endpoint from the control node."""
+    kube = kube_module()
+    client = kube.KubeClient.from_kubeconfig(os.path.join(PKI_DIR, "admin.kubeconfig"))
+    assert client.config.server == API
+    assert client.get("/api/v1/namespaces/kube-system")["metadata"]["name"] == "kube-system"
+
+
+@pytest.mark.parametrize("lease", ["kube-controller-manager", "kube-scheduler"])
+def test_leader_leases_held(host, lease):
+    holder = ""
+    for _ in range(30):
+        holder = kubectl(host, "-n kube-system get lease %s -o jsonpath={.spec.holderIdentity}" % lease)
+        if holder:
+            break
+        time.sleep(2)
+    assert holder.startswith("master01_"), holder
+
+
+def test_bootstrap_token_secret_matches_control_node_file(host):
+    with open(os.path.join(PKI_DIR, "bootstrap-token.json")) as f:
+        token = json.load(f)
+    assert oct(os.stat(os.path.join(PKI_DIR, "bootstrap-token.json")).st_mode & 0o777) == "0o600"
+    secret = json.loads(kubectl(host, "-n kube-system get secret bootstrap-token-%s -o json" % token["id"]))
+    assert secret["type"] == "bootstrap.kubernetes.io/token"
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert data["token-id"] == token["id"] and data["token-secret"] == token["secret"]
+    assert data["expiration"] == token["expiration"]
+    assert token["expires_epoch"] > time.time() + 3600
+    assert data["usage-bootstrap-authentication"] == data["usage-bootstrap-signing"] == "true"
+    assert data["auth-extra-groups"] == "system:bootstrappers:kubebin:default-node-token"
+
+
+def test_bootstrap_token_authenticates_as_bootstrapper(host):
+    """The token works against the API and gets exactly the bootstrapper's rights (create CSRs, not list secrets)."""
+    with open(os.path.join(PKI_DIR, "bootstrap-token.json")) as f:
+        token = json.load(f)
+    as_token = "/usr/local/bin/kubectl --server %s --certificate-authority /etc/kubernetes/pki/ca.crt --token %s.%s" % (
+        API, token["id"], token["secret"])
+    assert host.check_output(as_token + " auth can-i create certificatesigningrequests") == "yes"
+    assert host.run(as_token + " auth can-i list secrets -A").stdout.strip() == "no"
+
+
+@pytest.mark.parametrize("name,role,kind,subject", [
+    ("kubebin:node-bootstrapper", "system:node-bootstrapper", "Group",
+     "system:bootstrappers:kubebin:default-node-token"),
+    ("kubebin:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+     "Group", "system:bootstrappers:kubebin:default-node-token"),
+    ("kubebin:node-autoapprove-certificate-rotation",
+     "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "Group", "system:nodes"),
+    ("kubebin:kube-apiserver-to-kubelet", "kubebin:kube-apiserver-to-kubelet", "User",
+     "kube-apiserver-kubelet-client"),
+])
+def test_cluster_role_bindings(host, name, role, kind, subject):
+    crb = json.loads(kubectl(host, "get clusterrolebinding %s -o json" % name))
+    assert crb["roleRef"]["name"] == role
+    assert [(s["kind"], s["name"]) for s in crb["subjects"]] == [(kind, subject)]
+
+
+def test_apiserver_may_use_kubelet_api_through_rbac(host):
+    """The binding alone (no system:masters group) lets the apiserver's kubelet client user reach nodes/proxy."""
+    assert kubectl(host, "auth can-i get nodes/proxy --as kube-apiserver-kubelet-client") == "yes"
+    assert kubectl(host, "auth can-i get nodes/log --as kube-apiserver-kubelet-client") == "yes"
+    assert host.run(KUBECTL + " auth can-i get nodes/proxy --as someone-else").stdout.strip() == "no"
+
+
+def test_secret_is_encrypted_in_etcd(host):
+    name = "kubebin-enc-" + uuid.uuid4().hex[:8]
+    plaintext = "plaintext-" + uuid.uuid4().hex
+    kubectl(host, "-n default create secret generic %s --from-literal=v=%s" % (name, plaintext))
+    try:
+        raw = host.check_output("%s get /registry/secrets/default/%s --print-value-only | head -c 64 | od -c" % (
+            ETCDCTL, name))
+        flat = "".join(raw.split()).replace("\\n", "")
+        assert "k8s:enc:secretbox:v1:key1:" in flat or "k8s:enc:aescbc:v1:key1:" in flat, raw
+        full = host.run("%s get /registry/secrets/default/%s --print-value-only" % (ETCDCTL, name))
+        assert full.rc == 0 and name in full.stdout  # the key is listed, so the read itself worked
+        assert plaintext not in full.stdout
+    finally:
+        kubectl(host, "-n default delete secret %s" % name)
+
+
+def test_audit_log_records_requests(host):
+    log = "/var/log/kubernetes/audit/audit.log"
+    before = host.file(log).size
+    name = "kubebin-audit-" + uuid.uuid4().hex[:8]
+    kubectl(host, "-n default create configmap %s" % name)
+    kubectl(host, "-n default delete configmap %s" % name)
+    found = False
+    for _ in range(10):  # the audit backend writes asynchronously
+        found = host.run("grep -q '\"name\":\"%s\"' %s" % (name, log)).rc == 0
+        if found:
+            break
+        time.sleep(1)
+    assert found, "no audit event names configmap %s" % name
+    assert host.file(log).size > before
+    assert host.file(log).mode == 0o600
+
+
+def test_file_modes(host):
+    private = ["/etc/kubernetes/%s.kubeconfig" % k for k in ("admin", "controller-manager", "scheduler")]
+    private += ["/root/.kube/config"]
+    private += ["/etc/systemd/system/%s.service" % u for u in UNITS]
+    private += ["/etc/kubernetes/control-plane/%s" % f for f in (
+        "encryption-config.yaml", "audit-policy.yaml", "admission-config.yaml", "kube-scheduler.yaml")]
+    private += host.check_output("find /etc/kubernetes/pki -name '*.key'").split()
+    assert len(private) > 15
+    for path in private:
+        f = host.file(path)
+        assert f.mode == 0o600 and f.user == "root", path
+    for path in host.check_output("find /etc/kubernetes/pki -name '*.crt' -o -name '*.pub'").split():
+        assert host.file(path).mode & 0o022 == 0, path
+
+
+def test_no_removed_flags_and_cis_flags_present(host):
+    units = host.check_output("cat /etc/systemd/system/kube-*.service")
+    for flag in REMOVED_FLAGS:
+        assert flag + "=" not in units, flag
+    cmdline = host.check_output("ps -eo args | grep [k]ube-apiserver")
+    for flag in ("--anonymous-auth=false", "--profiling=false", "--authorization-mode=Node,RBAC",
+                 "--enable-bootstrap-token-auth=true", "--kubelet-certificate-authority="):
+        assert flag in cmdline, flag
