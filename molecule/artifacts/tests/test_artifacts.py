@@ -2,12 +2,12 @@
 import json
 import os
 
-import pytest
+import yaml
 
 BUNDLE = os.path.join(os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin", "bundle")
-CNI = {"bridge", "host-local", "loopback", "portmap", "flannel"}
-BINARIES = ["etcdctl", "crictl", "bridge", "flannel"]  # molecule_artifacts_binaries in molecule.yml
-IMAGES = ["pause", "webserver"]  # molecule_artifacts_images
+ROLE_VARS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "artifacts", "vars", "main.yml")
+with open(ROLE_VARS) as _f:
+    CNI = set(yaml.safe_load(_f)["artifacts_cni_plugins"])
 
 
 def sums():
@@ -20,18 +20,20 @@ def versions():
         return json.load(f)["versions"]
 
 
-INSTALLED = [(("/opt/cni/bin/" if b in CNI else "/usr/local/bin/") + b, "bin/" + b, 0o755) for b in BINARIES] + [
-    ("/var/lib/kubebin/images/%s.tar" % i, "images/%s.tar" % i, 0o644) for i in IMAGES
-]
-
-
-@pytest.mark.parametrize("path,rel,mode", INSTALLED)
-def test_installed_file_matches_bundle(host, path, rel, mode):
-    f = host.file(path)
-    assert f.is_file
-    assert f.mode == mode
-    assert f.user == "root" and f.group == "root"
-    assert f.sha256sum == sums()[rel]
+def test_installed_files_match_bundle(host):
+    """Every file converge installed (molecule_artifacts_* in molecule.yml): root-owned, mode, sha256."""
+    hostvars = host.ansible.get_variables()
+    expected = [(("/opt/cni/bin/" if b in CNI else "/usr/local/bin/") + b, "bin/" + b, 0o755)
+                for b in hostvars["molecule_artifacts_binaries"]]
+    expected += [("/var/lib/kubebin/images/%s.tar" % i, "images/%s.tar" % i, 0o644)
+                 for i in hostvars["molecule_artifacts_images"]]
+    bundle_sums = sums()
+    for path, rel, mode in expected:
+        f = host.file(path)
+        assert f.is_file, path
+        assert f.mode == mode, path
+        assert (f.user, f.group) == ("root", "root"), path
+        assert f.sha256sum == bundle_sums[rel], path
 
 
 def test_etcdctl_runs_on_node_with_declared_version(host):
