@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# kube-bench for the control_plane scenario, kept OUTSIDE the repository in $KUBEBIN_CACHE/tools:
+#   bin/kube-bench      built from the Go module github.com/aquasecurity/kube-bench (the newest version the Go module
+#                       proxy serves here is v0.12.0, which ships cis-1.10 but not cis-1.12)
+#   kube-bench-cfg/     its cfg/ plus a cis-1.12 benchmark for sections 1.2-1.4: cis-1.10 with the two changes of
+#                       cis-1.12 there (1.2.29 drops the CBC cipher suites, 1.2.30 is new:
+#                       --service-account-extend-token-expiration=false), and our file paths (systemd units,
+#                       /etc/kubernetes/*.kubeconfig) instead of kubeadm's static-pod manifests.
+# Usage: molecule/control_plane/kube-bench.sh            (build/prepare; idempotent)
+# The scenario's test_kube_bench copies both into master01 and runs sections 1.2, 1.3 and 1.4.
+set -euo pipefail
+TOOLS="${KUBEBIN_CACHE:-/var/cache/kubebin}/tools"
+VERSION=v0.12.0
+MODULE=github.com/aquasecurity/kube-bench
+PY="$(dirname "$0")/../../.venv/bin/python"
+export GOPATH="$TOOLS/gopath" GOCACHE="$TOOLS/gocache" GOFLAGS=-modcacherw CGO_ENABLED=0
+GO=${GO:-/usr/local/go/bin/go}
+
+src="$GOPATH/pkg/mod/$MODULE@$VERSION"
+if [ ! -d "$src" ]; then
+  (cd /tmp && "$GO" mod download "$MODULE@$VERSION")
+fi
+if [ ! -x "$TOOLS/bin/kube-bench" ]; then
+  # `go install m@v` fails here (the proxy refuses the version list it consults for deprecations): build the
+  # module as its own main module from a writable copy instead.
+  rm -rf "$TOOLS/kb-src" && cp -r "$src" "$TOOLS/kb-src" && chmod -R u+w "$TOOLS/kb-src"
+  mkdir -p "$TOOLS/bin"
+  (cd "$TOOLS/kb-src" && nice -n 19 "$GO" build -trimpath -o "$TOOLS/bin/kube-bench" .)
+fi
+
+cfg="$TOOLS/kube-bench-cfg"
+rm -rf "$cfg.tmp" && cp -r "$src/cfg" "$cfg.tmp" && chmod -R u+w "$cfg.tmp"
+cp -r "$cfg.tmp/cis-1.10" "$cfg.tmp/cis-1.12"
+"$PY" - "$cfg.tmp" <<'PY'
+import sys, yaml
+cfg = sys.argv[1]
+top = yaml.safe_load(open(cfg + "/config.yaml"))
+top["target_mapping"]["cis-1.12"] = top["target_mapping"]["cis-1.10"]
+top["version_mapping"]["1.37"] = "cis-1.12"
+yaml.safe_dump(top, open(cfg + "/config.yaml", "w"), sort_keys=False)
+
+units = "/etc/systemd/system/%s.service"
+override = {"master": {
+    "apiserver": {"confs": [units % "kube-apiserver"], "defaultconf": units % "kube-apiserver"},
+    "scheduler": {"confs": [units % "kube-scheduler"], "defaultconf": units % "kube-scheduler",
+                  "kubeconfig": ["/etc/kubernetes/scheduler.kubeconfig"],
+                  "defaultkubeconfig": "/etc/kubernetes/scheduler.kubeconfig"},
+    "controllermanager": {"confs": [units % "kube-controller-manager"],
+                          "defaultconf": units % "kube-controller-manager",
+                          "kubeconfig": ["/etc/kubernetes/controller-manager.kubeconfig"],
+                          "defaultkubeconfig": "/etc/kubernetes/controller-manager.kubeconfig"},
+    "etcd": {"confs": [units % "etcd"], "defaultconf": units % "etcd"},
+}}
+yaml.safe_dump(override, open(cfg + "/cis-1.12/config.yaml", "w"), sort_keys=False)
+
+master = yaml.safe_load(open(cfg + "/cis-1.12/master.yaml"))
+master["version"] = "cis-1.12"
+api = next(g for g in master["groups"] if g["id"] == 1.2 or str(g["id"]) == "1.2")
+c1229 = next(c for c in api["checks"] if c["id"] == "1.2.29")
+item = c1229["tests"]["test_items"][0]
+item["compare"]["value"] = ",".join(s for s in item["compare"]["value"].split(",") if "_CBC_" not in s)
+if not any(c["id"] == "1.2.30" for c in api["checks"]):
+    api["checks"].append({
+        "id": "1.2.30",
+        "text": "Ensure that the --service-account-extend-token-expiration parameter is set to false (Automated)",
+        "audit": "/bin/ps -ef | grep $apiserverbin | grep -v grep",
+        "tests": {"test_items": [{"flag": "--service-account-extend-token-expiration",
+                                  "compare": {"op": "eq", "value": False}}]},
+        "remediation": "Set --service-account-extend-token-expiration=false.",
+        "scored": True})
+yaml.safe_dump(master, open(cfg + "/cis-1.12/master.yaml", "w"), sort_keys=False)
+PY
+rm -rf "$cfg" && mv "$cfg.tmp" "$cfg"
+echo "kube-bench: $TOOLS/bin/kube-bench ($("$TOOLS/bin/kube-bench" version 2>/dev/null || echo "$VERSION")), config: $cfg"
