@@ -1,0 +1,182 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cluster scenario: the acceptance list of issue 7 against the three lab nodes after site.yml.
+
+Cluster-level checks run once, through master01 (kubectl with the admin kubeconfig); node-level checks reach
+node01/node02 through their containers. Shared by molecule/cluster and molecule/cluster-containerd.
+"""
+import json
+
+import pytest
+import testinfra
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+testinfra_hosts = ["docker://master01"]
+
+NODES = {"node01": "172.30.1.12", "node02": "172.30.1.13"}
+ETCD = ["172.30.1.11", "172.30.1.12", "172.30.1.13"]
+NS = "kubebin-smoke"
+NODE_PORT = 30080
+KUBECTL = ("/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig "
+           "--server https://127.0.0.1:6443")
+UNITS_LOG = "/var/lib/kubebin-test/units.log"
+
+
+def node(name):
+    return testinfra.get_host(f"docker://{name}")
+
+
+def kubectl(host, args):
+    return host.check_output(f"{KUBECTL} {args}")
+
+
+def kjson(host, args):
+    return json.loads(kubectl(host, args + " -o json"))
+
+
+@pytest.fixture(scope="module")
+def pods(host):
+    items = kjson(host, f"-n {NS} get pods -l app=webserver")["items"]
+    return [p for p in items if p["status"].get("phase") == "Running"]
+
+
+@pytest.fixture(scope="module")
+def pod_on(pods):
+    return {p["spec"]["nodeName"]: p for p in pods}
+
+
+def in_pod_netns(name, cmd):
+    """Run cmd on node `name` inside the network namespace of its webserver pod (the image has no shell or curl)."""
+    n = node(name)
+    pid = n.check_output("pgrep -o -x webserver")
+    return n.run(f"nsenter -t {pid} -n {cmd}")
+
+
+def test_etcd_three_members_healthy(host):
+    endpoints = ",".join(f"https://{ip}:2379" for ip in ETCD)
+    out = node("node01").check_output(
+        "ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=%s --cacert=/etc/etcd/pki/ca.crt "
+        "--cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key "
+        "endpoint health -w json" % endpoints)
+    health = json.loads(out)
+    assert sorted(h["endpoint"] for h in health if h["health"]) == sorted(endpoints.split(","))
+
+
+def test_nodes_ready_with_v1_37(host):
+    nodes = {n["metadata"]["name"]: n for n in kjson(host, "get nodes")["items"]}
+    assert set(NODES) <= set(nodes)
+    for name in NODES:
+        status = nodes[name]["status"]
+        ready = [c for c in status["conditions"] if c["type"] == "Ready"]
+        assert ready and ready[0]["status"] == "True", (name, ready)
+        assert status["nodeInfo"]["kubeletVersion"].startswith("v1.37."), status["nodeInfo"]
+        ips = [a["address"] for a in status["addresses"] if a["type"] == "InternalIP"]
+        assert ips == [NODES[name]]
+
+
+def test_no_csr_pending(host):
+    pending = [c["metadata"]["name"] for c in kjson(host, "get csr")["items"]
+               if not c.get("status", {}).get("conditions")]
+    assert pending == []
+
+
+def test_forged_csr_denied(host):
+    """side_effect.yml: node01 asked for a serving certificate with node02's IP; csr_approve denied it."""
+    csr = kjson(host, "get csr kubebin-test-forged-node01")
+    types = {c["type"]: c for c in csr["status"]["conditions"]}
+    assert "Approved" not in types
+    assert types["Denied"]["status"] == "True"
+    assert NODES["node02"] in types["Denied"]["message"]
+    assert csr["spec"]["username"] == "system:node:node01"
+    assert "certificate" not in csr["status"]
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_kubelet_serving_cert_signed_by_cluster_ca_with_own_names_only(host, name):
+    ca = x509.load_pem_x509_certificate(host.file("/etc/kubernetes/pki/ca.crt").content)
+    pem = node(name).file("/var/lib/kubelet/pki/kubelet-server-current.pem").content
+    cert = x509.load_pem_x509_certificate(pem)  # the file holds the certificate, then the key
+    assert cert.issuer == ca.subject
+    pub = ca.public_key()
+    if isinstance(pub, rsa.RSAPublicKey):
+        pub.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+    else:
+        assert isinstance(pub, ec.EllipticCurvePublicKey)
+        pub.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    names = set(san.get_values_for_type(x509.DNSName)) | {str(i) for i in san.get_values_for_type(x509.IPAddress)}
+    assert names == {name, NODES[name]}
+    assert cert.subject.rfc4514_string() in (f"CN=system:node:{name},O=system:nodes",
+                                             f"O=system:nodes,CN=system:node:{name}")
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_kubelet_settings(name):
+    n = node(name)
+    cfg = n.file("/var/lib/kubelet/config.yaml").content_string
+    for line in ("readOnlyPort: 0", "serverTLSBootstrap: true", "rotateCertificates: true", "cgroupDriver: systemd",
+                 "mode: Webhook"):
+        assert line in cfg
+    if not n.file("/sys/fs/cgroup/cgroup.controllers").exists:
+        assert "failCgroupV1: false" in cfg
+    assert n.run("curl -s -m 3 http://127.0.0.1:10255/healthz").rc != 0  # read-only port closed
+    anon = n.run(f"curl -sk -m 3 -o /dev/null -w '%{{http_code}}' https://{NODES[name]}:10250/pods")
+    assert anon.stdout == "401"  # anonymous kubelet API refused
+    assert n.service("kubelet").is_running and n.service("kube-proxy").is_running
+
+
+def test_webserver_spread_over_both_nodes(host, pods):
+    dep = kjson(host, f"-n {NS} get deployment webserver")
+    assert dep["spec"]["replicas"] == 2 and dep["status"].get("readyReplicas") == 2
+    assert sorted(p["spec"]["nodeName"] for p in pods) == sorted(NODES)
+    image = dep["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "kubebin.local/webserver:1.0"
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_service_answers_from_a_pod_on_each_node(host, pod_on, name):
+    svc = kjson(host, f"-n {NS} get service webserver")
+    ip = svc["spec"]["clusterIP"]
+    seen = set()
+    for _ in range(12):
+        r = in_pod_netns(name, f"curl -s -m 3 http://{ip}:80/")
+        assert r.rc == 0, r.stderr
+        seen.add(r.stdout.strip())
+    assert seen <= {p["metadata"]["name"] for p in pod_on.values()}
+    assert seen  # answered
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_service_answers_through_nodeport_on_each_node(host, pod_on, name):
+    out = host.check_output(f"curl -s -m 5 http://{NODES[name]}:{NODE_PORT}/")
+    assert out.strip() in {p["metadata"]["name"] for p in pod_on.values()}
+
+
+def test_pod_on_node01_reaches_pod_on_node02_by_pod_ip(pod_on):
+    target = pod_on["node02"]
+    assert target["status"]["podIP"].startswith("10.244.")
+    r = in_pod_netns("node01", f"curl -s -m 5 http://{target['status']['podIP']}:8080/")
+    assert r.rc == 0, r.stderr
+    assert r.stdout.strip() == target["metadata"]["name"]
+    # over flannel: node01 routes node02's pod subnet through the vxlan device
+    assert "dev flannel.1" in node("node01").check_output(f"ip route get {target['status']['podIP']}")
+
+
+def test_kubectl_logs_and_exec(host, pods):
+    for p in pods:
+        name = p["metadata"]["name"]
+        assert "listening on" in kubectl(host, f"-n {NS} logs {name}")
+        assert kubectl(host, f"-n {NS} exec {name} -- /webserver -version").strip() == "kubebin webserver 1.0"
+
+
+@pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
+def test_no_service_restarted_by_idempotence_or_check(name):
+    """converge.yml appends each unit's start time and restart count after converge, idempotence and check."""
+    log = node(name).file(UNITS_LOG).content_string
+    records = [r.strip() for r in log.split("---") if r.strip()]
+    assert len(records) >= 3, f"expected records of converge, idempotence and check, got {len(records)}"
+    assert all(r == records[0] for r in records[1:]), records
+    units = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+             for block in records[0].split("\n\n")]
+    expected = {"master01": {"etcd.service", "kube-apiserver.service"}}.get(name, {"etcd.service", "kubelet.service"})
+    assert expected <= {u.get("Id") for u in units if u.get("ActiveState") == "active"}, records[0]
