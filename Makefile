@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export ANSIBLE_FORCE_COLOR ?= 0
 
 # Molecule scenarios run by `make test`, in dependency order (each is self-contained).
-MOLECULE_SCENARIOS ?= pki prepare artifacts etcd docker containerd control_plane
+MOLECULE_SCENARIOS ?= pki prepare artifacts etcd docker containerd control_plane cluster cluster-containerd
 
 .PHONY: help
 help:

@@ -15,21 +15,33 @@ export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 log() { echo "==> [lab] $*"; }
 
 summary() {
-  local kubeconfig
+  local kubeconfig kubectl
   kubeconfig=$(find "$INV/.kubebin" -name admin.kubeconfig 2>/dev/null | sort | head -n1 || true)
+  # kubectl: the one on PATH, else the bundle's (same version as the cluster).
+  kubectl=$(command -v kubectl || true)
+  [[ -n $kubectl ]] || kubectl=${KUBEBIN_CACHE:-/var/cache/kubebin}/bundle/bin/kubectl
   echo
   log "lab nodes:"
   docker ps --filter label=owner=kubebin-lab --filter network=kubebin-lab \
     --format '    {{.Names}}\t{{.Status}}' | sort
-  if [[ -n $kubeconfig ]] && command -v kubectl >/dev/null 2>&1; then
-    log "kubeconfig: $ROOT/$kubeconfig"
-    kubectl --kubeconfig "$kubeconfig" get nodes -o wide || true
+  if [[ -n $kubeconfig && -x $kubectl ]]; then
+    echo
+    log "kubectl --kubeconfig $ROOT/$kubeconfig get nodes -o wide"
+    "$kubectl" --kubeconfig "$kubeconfig" get nodes -o wide || true
+    echo
+    log "smoke test (namespace kubebin-smoke):"
+    "$kubectl" --kubeconfig "$kubeconfig" -n kubebin-smoke get pods,svc -o wide 2>/dev/null || true
+    echo
+    log "kubeconfig (cluster admin): $ROOT/$kubeconfig"
+    log "  export KUBECONFIG=$ROOT/$kubeconfig; $kubectl get pods -A"
+    log "  the web Service: curl http://172.30.0.12:30080/  (NodePort on every node)"
   elif [[ -n $kubeconfig ]]; then
     log "kubeconfig: $ROOT/$kubeconfig (kubectl is on master01: docker exec kubebin-lab-master01 kubectl get nodes)"
   else
-    log "no admin kubeconfig yet (site.yml has no control-plane play yet)"
+    log "no admin kubeconfig yet (site.yml did not reach the control plane)"
   fi
-  log "shell on a node: docker exec -it kubebin-lab-master01 bash"
+  log "shell on a node: docker exec -it kubebin-lab-master01 bash   (also kubebin-lab-node01, kubebin-lab-node02)"
+  log "re-run (changes nothing on a healthy lab): make lab     operations: docs/operations.md"
   log "tear down: make lab-destroy"
 }
 
