@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build or download the kubebin offline artifact bundle.
 
 Reads roles/artifacts/defaults/main.yml (versions) and roles/artifacts/vars/main.yml (what each component is
@@ -133,7 +132,7 @@ class Builder:
         if capture:
             return subprocess.run(cmd, cwd=cwd, env=self.env, check=True, text=True,
                                   stdout=subprocess.PIPE).stdout
-        r = subprocess.run(cmd, cwd=cwd, env=self.env)
+        r = subprocess.run(cmd, cwd=cwd, env=self.env, check=False)
         if r.returncode != 0:
             die(f"failed ({r.returncode}): {' '.join(cmd)} (in {cwd})")
         return ""
@@ -174,7 +173,7 @@ class Builder:
         env = {"PATH": "/usr/bin:/bin"}
         try:
             r = subprocess.run([path, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=60)
+                               text=True, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             die(f"{os.path.basename(path)}: cannot run version check: {e}")
         out = r.stdout.strip()
@@ -224,7 +223,7 @@ class Builder:
         reps, local = self.parse_replaces(upstream)
         for extra in comp.get("extra_modules", []):
             with open(os.path.join(self.module_dir(extra, version), "go.mod")) as f:
-                more, _ = self.parse_replaces(f.read())
+                more = self.parse_replaces(f.read())[0]
             reps += [r for r in more if r not in reps]
         if comp.get("staging"):
             staging_version = "v0.%s.%s" % (ph["minor"], version.split(".")[2])
@@ -339,7 +338,7 @@ class Builder:
     # --- images -----------------------------------------------------------------------------------------------
     def build_image(self, key, image, step):
         src = os.path.join(IMAGES_SRC, key)
-        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(IMAGES_SRC) for f in fs)
+        files = sorted(os.path.join(d, f) for d, _dirs, fs in os.walk(IMAGES_SRC) for f in fs)
         h = hashlib.sha256(image.encode())
         for p in files:
             h.update(p[len(IMAGES_SRC):].encode())
@@ -387,7 +386,7 @@ class Builder:
             if not todo:
                 continue
             (self.build_source if source == "source" else self.build_release)(name, comp, todo)
-            for binary, _ in todo:
+            for binary, _step in todo:
                 said = self.check_version(os.path.join(self.bundle, "bin", binary),
                                           comp["binaries"][binary]["version_args"], ph["v"])
                 log(f"{binary}: version check ok: {said}")
