@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check a generated PKI against BLUEPRINT section 4 for the tutorial's three hosts (molecule pki verify).
 
 Usage: check_pki.py PKI_DIR. Prints one line per problem and exits 1 when there is any.
@@ -50,7 +49,7 @@ def ext(cert, cls):
 
 def main(d):
     problems = []
-    crts = sorted(os.path.relpath(os.path.join(r, f), d)[:-4] for r, _, fs in os.walk(d) for f in fs
+    crts = sorted(os.path.relpath(os.path.join(r, f), d)[:-4] for r, dummy, fs in os.walk(d) for f in fs
                   if f.endswith('.crt'))
     if set(crts) != set(EXPECTED) | set(CAS):
         problems.append('certificate files differ: extra %s, missing %s'
@@ -82,7 +81,7 @@ def main(d):
         bc, ku = ext(c, x509.BasicConstraints), ext(c, x509.KeyUsage)
         if not bc or bc.ca or not ku or not ku.digital_signature or ku.key_cert_sign:
             problems.append('%s: CA flag or key usage wrong (%s, %s)' % (stem, bc, ku))
-    for r, _, fs in os.walk(d):
+    for r, dummy, fs in os.walk(d):
         for f in fs:
             if f.endswith(('.key', '.kubeconfig')) and stat.S_IMODE(os.stat(os.path.join(r, f)).st_mode) != 0o600:
                 problems.append('%s: mode %o, want 600' % (os.path.join(r, f), stat.S_IMODE(os.stat(os.path.join(r, f)).st_mode)))

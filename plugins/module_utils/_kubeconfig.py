@@ -25,10 +25,13 @@ def _q(value):
     return json.dumps(value)
 
 
+def b64(data):
+    return base64.b64encode(data).decode('ascii')
+
+
 def render(cluster_name, server, ca_data, user_name, context_name, client_cert_data=None, client_key_data=None,
            token=None):
     """The kubeconfig text. Data arguments are PEM bytes; output is deterministic so files compare by content."""
-    b64 = (lambda data: base64.b64encode(data).decode('ascii'))
     lines = [
         'apiVersion: v1',
         'kind: Config',

@@ -443,8 +443,8 @@ def ensure_one_certificate(module, p):
         if differences and p['is_ca'] and not p['force']:
             if not key_matches_cert(key, cert):
                 raise PkiError('CA certificate %s does not match its private key privatekey_path %s; restore the '
-                               'matching key, or set force: true to create a new CA' % (p['path'],
-                                                                                      p['privatekey_path']))
+                               'matching key, or set force: true to create a new CA'
+                               % (p['path'], p['privatekey_path']))
             module.warn('CA certificate %s differs from the request (%s); a CA is never replaced silently: set '
                         'force: true to replace it, then reissue everything it signed'
                         % (p['path'], '; '.join(differences)))

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see galaxy.yml), a license compatible with the GNU General Public License version 3
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ description:
   - The file is created mode 0600 (unless O(mode) says otherwise) through a temporary file and an atomic move.
     The token and the client key never appear in results, diffs or logs.
   - With C(cryptography) available, the CA and the client certificate and key are checked (readable, matching).
-author: kubebin developers
+author:
+  - kubebin developers (@kubebin)
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -28,6 +29,7 @@ attributes:
     support: full
     description: Shows the kubeconfig before and after with the client key and token redacted.
   platform:
+    support: full
     platforms: posix
     description: Runs on POSIX hosts.
 options:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see galaxy.yml), a license compatible with the GNU General Public License version 3
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ description:
   - An existing key or secret is never replaced unless O(force=true); an unreadable one fails the task.
   - Files are written mode 0600 through a temporary file and an atomic move; no key material appears in results,
     diffs or logs.
-author: kubebin developers
+author:
+  - kubebin developers (@kubebin)
 requirements:
   - cryptography >= 40 for O(type=private_key)
 extends_documentation_fragment:
@@ -30,6 +31,7 @@ attributes:
     support: full
     description: Shows whether the file is present (never its content).
   platform:
+    support: full
     platforms: posix
     description: Runs on POSIX hosts.
 options:

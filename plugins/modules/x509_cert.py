@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# Apache License 2.0 (see galaxy.yml), a license compatible with the GNU General Public License version 3
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ description:
     move. No key material appears in results, diffs or logs.
   - The file options (O(owner), O(group), O(mode)) apply to the certificate (default mode 0644); O(owner) and
     O(group) also apply to the private key, whose mode is always 0600.
-author: kubebin developers
+author:
+  - kubebin developers (@kubebin)
 requirements:
   - cryptography >= 40 on the host that runs the module (normally the control node)
 extends_documentation_fragment:
@@ -35,6 +36,7 @@ attributes:
     support: full
     description: Shows a summary (subject, SANs, usages, issuer, validity, fingerprint) before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on POSIX hosts.
 options:

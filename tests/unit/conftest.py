@@ -53,8 +53,8 @@ def run_module(module, args, check_mode=False, diff=False, expect_fail=False):
                 module.main()
             except ModuleExit as e:
                 if e.failed != expect_fail:
-                    raise AssertionError('module %s unexpectedly: %s' % ('failed' if e.failed else 'succeeded',
-                                                                        e.result))
+                    outcome = 'failed' if e.failed else 'succeeded'
+                    raise AssertionError('module %s unexpectedly: %s' % (outcome, e.result))
                 return e.result
     raise AssertionError('module returned without exit_json/fail_json')
 
