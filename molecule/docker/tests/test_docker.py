@@ -1,0 +1,139 @@
+"""docker scenario: docker + cri-dockerd as the kubelet will use them, through the real CRI socket (crictl)."""
+import json
+
+import pytest
+
+CRICTL = "/usr/local/bin/crictl"
+PAUSE = "kubebin.local/pause:3.10"
+WEB = "kubebin.local/webserver:1.0"
+POD = {
+    "metadata": {"name": "kubebin-web", "namespace": "default", "uid": "kubebin-web-uid", "attempt": 0},
+    "hostname": "kubebin-web",
+    "log_directory": "/tmp/kubebin-web-logs",
+    "linux": {"cgroup_parent": "kubebin-test.slice"},
+}
+CONTAINER = {
+    "metadata": {"name": "web"},
+    "image": {"image": WEB},
+    "log_path": "web.log",
+    "linux": {},
+}
+
+
+def crictl(host, *args):
+    return host.check_output(" ".join([CRICTL] + list(args)))
+
+
+def test_engine_from_the_distribution(host):
+    assert host.package("docker.io").is_installed
+    for unit in ("docker.service", "cri-docker.socket", "cri-docker.service"):
+        svc = host.service(unit)
+        assert svc.is_running, unit
+        assert svc.is_enabled, unit
+
+
+def test_daemon_json(host):
+    f = host.file("/etc/docker/daemon.json")
+    assert f.mode == 0o644
+    cfg = json.loads(f.content_string)
+    assert cfg["exec-opts"] == ["native.cgroupdriver=systemd"]
+    assert cfg["log-driver"] == "json-file"
+    assert cfg["log-opts"] == {"max-size": "100m", "max-file": "5"}
+    assert cfg["data-root"] == "/var/lib/docker"
+    # lab inventory: the oom_score_adj clamp; side_effect.yml: an extra option merged in.
+    assert cfg["default-runtime"] == "kubebin-runc"
+    assert cfg["runtimes"] == {"kubebin-runc": {"path": "/usr/local/sbin/kubebin-runc"}}
+    assert cfg["max-concurrent-downloads"] == 4
+
+
+def test_dockerd_uses_the_configuration(host):
+    """dockerd's own view (a misspelt key would not show up here)."""
+    info = json.loads(host.check_output("docker info --format '{{json .}}'"))
+    assert info["CgroupDriver"] == "systemd"
+    assert info["LoggingDriver"] == "json-file"
+    assert info["DefaultRuntime"] == "kubebin-runc"
+    assert info["DockerRootDir"] == "/var/lib/docker"
+
+
+def test_started_once_plus_one_restart(host):
+    """converge started docker once; idempotence and check restarted nothing; side_effect's change once."""
+    lines = host.file(host.ansible.get_variables()["molecule_start_counter"]).content_string.split()
+    assert len(lines) == 2
+
+
+def test_cri_dockerd_flags(host):
+    unit = host.file("/etc/systemd/system/cri-docker.service").content_string
+    for flag in ("--container-runtime-endpoint=fd://", "--pod-infra-container-image=" + PAUSE,
+                 "--network-plugin=cni", "--cni-bin-dir=/opt/cni/bin", "--cni-conf-dir=/etc/cni/net.d"):
+        assert flag in unit, flag
+    assert host.socket("unix:///run/cri-dockerd.sock").is_listening
+
+
+def test_crictl_config(host):
+    f = host.file("/etc/crictl.yaml")
+    assert f.mode == 0o644
+    assert "runtime-endpoint: unix:///run/cri-dockerd.sock" in f.content_string
+
+
+def test_crictl_info_ready(host):
+    info = json.loads(crictl(host, "info"))
+    conditions = {c["type"]: c["status"] for c in info["status"]["conditions"]}
+    assert conditions["RuntimeReady"] is True
+    assert conditions["NetworkReady"] is True
+
+
+def test_pause_image_loaded_from_bundle(host):
+    tags = [t for i in json.loads(crictl(host, "images", "-o", "json"))["images"] for t in i["repoTags"]]
+    assert PAUSE in tags
+
+
+@pytest.fixture()
+def web_pod(host):
+    # The web server image comes from the bundle too (prepare.yml put the tarball on the node).
+    host.check_output("docker load -i /var/lib/kubebin/images/webserver.tar")
+    host.check_output("mkdir -p /tmp/kubebin-cri")
+    for name, obj in (("pod.json", POD), ("ctr.json", CONTAINER)):
+        host.check_output("cat > /tmp/kubebin-cri/%s <<'EOF'\n%s\nEOF" % (name, json.dumps(obj)))
+    pod = crictl(host, "runp", "/tmp/kubebin-cri/pod.json").strip()
+    try:
+        ctr = crictl(host, "create", pod, "/tmp/kubebin-cri/ctr.json", "/tmp/kubebin-cri/pod.json").strip()
+        crictl(host, "start", ctr)
+        yield pod, ctr
+    finally:
+        host.run("%s stopp %s && %s rmp %s" % (CRICTL, pod, CRICTL, pod))
+
+
+def test_pod_serves_http(host, web_pod):
+    pod, ctr = web_pod
+    podinfo = json.loads(crictl(host, "inspectp", pod))
+    ip = podinfo["status"]["network"]["ip"]
+    assert ip.startswith("10.244.1.")
+    state = json.loads(crictl(host, "inspect", ctr))
+    assert state["status"]["state"] == "CONTAINER_RUNNING"
+    # The sandbox runs the pinned pause image.
+    sandbox = json.loads(host.check_output("docker ps --filter label=io.kubernetes.pod.name=kubebin-web "
+                                           "--filter label=io.kubernetes.docker.type=podsandbox "
+                                           "--format '{{json .}}'"))
+    assert sandbox["Image"] == PAUSE
+    # The lab clamp: cri-dockerd asked for -998, the runc wrapper made it 0.
+    sandbox_pid = host.check_output("docker inspect --format '{{.State.Pid}}' %s" % sandbox["ID"])
+    assert int(host.file("/proc/%s/oom_score_adj" % sandbox_pid).content_string) >= 0
+    get = ("python3 -c \"import urllib.request,sys; "
+           "print(urllib.request.urlopen('http://%s:8080' + sys.argv[1], timeout=5).read().decode())\" " % ip)
+    body = ""
+    for _ in range(20):
+        r = host.run(get + "/")
+        if r.rc == 0:
+            body = r.stdout
+            break
+        host.run("sleep 0.5")
+    assert "kubebin-web" in body
+    assert host.check_output(get + "/healthz").strip() == "ok"
+    crictl(host, "stop", ctr)
+    crictl(host, "rm", ctr)
+    assert ctr not in crictl(host, "ps", "-a", "-q")
+
+
+def test_pod_removed(host):
+    assert crictl(host, "pods", "-q").strip() == ""
+    assert crictl(host, "ps", "-a", "-q").strip() == ""
