@@ -86,6 +86,16 @@ def test_chrony_follows_master01(name):
     assert "172.30.1.11" in host.check_output("chronyc -n sources")
 
 
+@pytest.mark.parametrize("name", NODES)
+def test_lab_node_runs_systemd_with_writable_cgroups(name):
+    """The shared node shape (molecule/shared/lab_node.yml + kubebin-lab-init) works for runtimes and kubelet."""
+    host = node(name)
+    assert host.run("systemctl is-system-running").stdout.strip() in ("running", "degraded")
+    cg = f"/sys/fs/cgroup/memory/kubebin-verify-{name}"
+    assert host.run(f"mkdir {cg} && echo 67108864 > {cg}/memory.limit_in_bytes && rmdir {cg}").rc == 0
+    assert host.run("cat /proc/1/comm").stdout.strip() == "systemd"
+
+
 def _watched_state():
     return {n: node(n).check_output(f"sha256sum {WATCHED}") for n in NODES}
 
