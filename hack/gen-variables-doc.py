@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Render docs/variables.md from every role's meta/argument_specs.yml (the single source of variable docs).
 
-Usage: hack/gen-variables-doc.py [--check]   (--check exits 1 when docs/variables.md is stale)
+Usage: python3 hack/gen-variables-doc.py [--check]   (--check exits 1 when docs/variables.md is stale)
 """
 from __future__ import annotations
 
