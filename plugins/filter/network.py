@@ -1,5 +1,4 @@
-# Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Small IP/CIDR filters for preflight validation (stdlib ipaddress; no netaddr needed)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared file helpers for kubebin modules.
 
 Write files atomically (temporary file in the same directory, then ``module.atomic_move``), apply the

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the kubeconfig module: render a one-cluster, one-user, one-context kubeconfig with embedded data."""
 
 from __future__ import annotations

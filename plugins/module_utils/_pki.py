@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubebin developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Certificate and key logic of the x509_cert and pki_key modules (pure functions over ``cryptography``).
 
 Every problem with the input is raised as ``PkiError`` with a message naming the option and the fix; the
