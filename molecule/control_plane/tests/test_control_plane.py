@@ -3,6 +3,7 @@ import base64
 import importlib.util
 import json
 import os
+import shlex
 import ssl
 import time
 import urllib.error
@@ -171,6 +172,33 @@ def test_file_modes(host):
         assert f.mode == 0o600 and f.user == "root", path
     for path in host.check_output("find /etc/kubernetes/pki -name '*.crt' -o -name '*.pub'").split():
         assert host.file(path).mode & 0o022 == 0, path
+
+
+PPROF_PROBE = r"""
+import base64, re, ssl, sys, tempfile, urllib.error, urllib.request
+text = open("/etc/kubernetes/admin.kubeconfig").read()
+pem = {k: base64.b64decode(re.search(k + r"-data: *(\S+)", text).group(1)) for k in ("client-certificate", "client-key")}
+d = tempfile.mkdtemp()
+for k, v in pem.items():
+    open(d + "/" + k, "wb").write(v)
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE  # the components' self-signed serving certificates; only the status matters here
+ctx.load_cert_chain(d + "/client-certificate", d + "/client-key")
+for path in ("/healthz", "/debug/pprof/"):
+    try:
+        code = urllib.request.urlopen("https://127.0.0.1:%s%s" % (sys.argv[1], path), context=ctx, timeout=10).status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    print(path, code)
+"""
+
+
+@pytest.mark.parametrize("port", [6443, 10257, 10259])
+def test_profiling_is_off(host, port):
+    """/debug/pprof is not served (404) to the cluster admin, while /healthz answers 200 on the same port."""
+    out = host.check_output("python3 -c %s %d" % (shlex.quote(PPROF_PROBE), port))
+    assert out.split("\n") == ["/healthz 200", "/debug/pprof/ 404"], out
 
 
 def test_no_removed_flags_and_cis_flags_present(host):
