@@ -86,6 +86,16 @@ def load_config():
     return defaults, resolve(rvars)
 
 
+def tree_hash(top):
+    """sha256 over the names and contents of every file below `top`."""
+    h = hashlib.sha256()
+    for path in sorted(os.path.join(d, f) for d, _dirs, fs in os.walk(top) for f in fs):
+        h.update(path[len(top):].encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
 def placeholders(version, arch):
     m = re.match(r"v?(\d+)\.(\d+)", version)
     return {
@@ -127,12 +137,12 @@ class Builder:
         self._go_version = None
 
     # --- helpers ---------------------------------------------------------------------------------------------
-    def go(self, *argv, cwd=None, capture=False):
+    def go(self, *argv, cwd=None, capture=False, cgo=False):
         cmd = ["go", *argv]
+        env = {**self.env, "CGO_ENABLED": "1" if cgo else "0"}
         if capture:
-            return subprocess.run(cmd, cwd=cwd, env=self.env, check=True, text=True,
-                                  stdout=subprocess.PIPE).stdout
-        r = subprocess.run(cmd, cwd=cwd, env=self.env, check=False)
+            return subprocess.run(cmd, cwd=cwd, env=env, check=True, text=True, stdout=subprocess.PIPE).stdout
+        r = subprocess.run(cmd, cwd=cwd, env=env, check=False)
         if r.returncode != 0:
             die(f"failed ({r.returncode}): {' '.join(cmd)} (in {cwd})")
         return ""
@@ -230,6 +240,8 @@ class Builder:
             for old, new in local:
                 if new.startswith("./staging/"):
                     reps.append((old, f"{old} {staging_version}"))
+        for old, path in comp.get("local_replaces", {}).items():
+            reps.append((old, os.path.join(REPO, path)))
         lines = [f"module kubebin.local/bundle/{name}", "", f"go {go_line.group(1) if go_line else '1.26'}", "",
                  "require ("]
         lines += [f"\t{m} {version}" for m in modules]
@@ -252,7 +264,9 @@ class Builder:
         write_atomic(os.path.join(wdir, "go.mod"), gomod)
         write_atomic(os.path.join(wdir, "tools.go"), tools)
         log(f"{name}: resolving dependencies of {comp['module']}@{version} (go mod tidy)")
-        self.go("mod", "tidy", cwd=wdir)
+        # -e: some upstream modules' test-only dependencies are ambiguous or not served; the build of the
+        # commands themselves (next step) still fails loudly if anything it needs is missing.
+        self.go("mod", "tidy", "-e", cwd=wdir)
         write_atomic(stamp_path, stamp + "\n")
         return wdir
 
@@ -268,7 +282,8 @@ class Builder:
             out = os.path.join(self.bundle, "bin", f".tmp-{binary}")
             started = time.time()
             self.go("build", "-p", str(self.args.jobs), "-trimpath", "-ldflags", ldflags,
-                    *(["-tags", ",".join(tags)] if tags else []), "-o", out, b["package"], cwd=wdir)
+                    *(["-tags", ",".join(tags)] if tags else []), "-o", out, b["package"], cwd=wdir,
+                    cgo=comp.get("cgo", False))
             os.chmod(out, 0o755)
             os.replace(out, os.path.join(self.bundle, "bin", binary))
             log(f"{step}/{self.total} {binary}: built in {time.time() - started:.0f}s")
@@ -338,14 +353,8 @@ class Builder:
     # --- images -----------------------------------------------------------------------------------------------
     def build_image(self, key, image, step):
         src = os.path.join(IMAGES_SRC, key)
-        files = sorted(os.path.join(d, f) for d, _dirs, fs in os.walk(IMAGES_SRC) for f in fs)
-        h = hashlib.sha256(image.encode())
-        for p in files:
-            h.update(p[len(IMAGES_SRC):].encode())
-            with open(p, "rb") as f:
-                h.update(f.read())
         rel = f"images/{key}.tar"
-        rk = self.key({"image": image, "sources": h.hexdigest()})
+        rk = self.key({"image": image, "sources": tree_hash(IMAGES_SRC)})
         if self.up_to_date(rel, rk):
             log(f"{step}/{self.total} {image}: up to date")
             return rel
@@ -373,6 +382,8 @@ class Builder:
             ph = placeholders(comp["version"], self.arch)
             base = ({k: v for k, v in comp.items() if k not in ("release", "binaries")} if source == "source"
                     else {"version": comp["version"], "release": comp["release"]})
+            if source == "source" and comp.get("local_replaces"):
+                base["local_trees"] = [tree_hash(os.path.join(REPO, p)) for p in comp["local_replaces"].values()]
             todo, keys = [], {}
             for binary, b in comp["binaries"].items():
                 step += 1
