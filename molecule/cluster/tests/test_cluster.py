@@ -125,6 +125,20 @@ def test_kubelet_settings(name):
     assert n.service("kubelet").is_running and n.service("kube-proxy").is_running
 
 
+def test_control_plane_node_labelled_and_tainted(host):
+    """Only where master01 is also in kube_node (cluster-containerd): role label and NoSchedule taint."""
+    nodes = {n["metadata"]["name"]: n for n in kjson(host, "get nodes")["items"]}
+    if "master01" not in nodes:
+        pytest.skip("master01 is not a node in this scenario")
+    master = nodes["master01"]
+    assert "node-role.kubernetes.io/control-plane" in master["metadata"]["labels"]
+    assert {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"} in [
+        {k: t[k] for k in ("key", "effect")} for t in master["spec"].get("taints", [])]
+    for name in NODES:
+        assert "node-role.kubernetes.io/control-plane" not in nodes[name]["metadata"]["labels"]
+        assert not nodes[name]["spec"].get("taints")
+
+
 def test_webserver_spread_over_both_nodes(host, pods):
     dep = kjson(host, f"-n {NS} get deployment webserver")
     assert dep["spec"]["replicas"] == 2 and dep["status"].get("readyReplicas") == 2
