@@ -189,7 +189,7 @@ class Builder:
         out = r.stdout.strip()
         if expect not in out:
             die(f"{os.path.basename(path)} {' '.join(args)} says {out[:200]!r}, expected it to contain {expect!r}")
-        return out.splitlines()[0] if out else ""
+        return next(line.strip() for line in out.splitlines() if expect in line)
 
     # --- Go wrapper modules -----------------------------------------------------------------------------------
     def module_dir(self, module, version):
