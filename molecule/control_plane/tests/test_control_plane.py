@@ -97,8 +97,11 @@ def test_bootstrap_token_authenticates_as_bootstrapper(host):
     """The token works against the API and gets exactly the bootstrapper's rights (create CSRs, not list secrets)."""
     with open(os.path.join(PKI_DIR, "bootstrap-token.json")) as f:
         token = json.load(f)
-    as_token = "/usr/local/bin/kubectl --server %s --certificate-authority /etc/kubernetes/pki/ca.crt --token %s.%s" % (
-        API, token["id"], token["secret"])
+    # --kubeconfig /dev/null: no other credentials (root's kubeconfig holds the admin certificate)
+    as_token = ("/usr/local/bin/kubectl --kubeconfig /dev/null --server %s --certificate-authority "
+                "/etc/kubernetes/pki/ca.crt --token %s.%s" % (API, token["id"], token["secret"]))
+    assert host.check_output(as_token + " auth whoami -o jsonpath={.status.userInfo.username}") == \
+        "system:bootstrap:" + token["id"]
     assert host.check_output(as_token + " auth can-i create certificatesigningrequests") == "yes"
     assert host.run(as_token + " auth can-i list secrets -A").stdout.strip() == "no"
 
@@ -121,9 +124,9 @@ def test_cluster_role_bindings(host, name, role, kind, subject):
 
 def test_apiserver_may_use_kubelet_api_through_rbac(host):
     """The binding alone (no system:masters group) lets the apiserver's kubelet client user reach nodes/proxy."""
-    assert kubectl(host, "auth can-i get nodes/proxy --as kube-apiserver-kubelet-client") == "yes"
-    assert kubectl(host, "auth can-i get nodes/log --as kube-apiserver-kubelet-client") == "yes"
-    assert host.run(KUBECTL + " auth can-i get nodes/proxy --as someone-else").stdout.strip() == "no"
+    for sub in ("proxy", "log", "stats", "metrics"):
+        assert kubectl(host, "auth can-i get nodes --subresource %s --as kube-apiserver-kubelet-client" % sub) == "yes"
+    assert host.run(KUBECTL + " auth can-i get nodes --subresource proxy --as someone-else").stdout.strip() == "no"
 
 
 def test_secret_is_encrypted_in_etcd(host):
@@ -131,13 +134,13 @@ def test_secret_is_encrypted_in_etcd(host):
     plaintext = "plaintext-" + uuid.uuid4().hex
     kubectl(host, "-n default create secret generic %s --from-literal=v=%s" % (name, plaintext))
     try:
-        raw = host.check_output("%s get /registry/secrets/default/%s --print-value-only | head -c 64 | od -c" % (
-            ETCDCTL, name))
-        flat = "".join(raw.split()).replace("\\n", "")
-        assert "k8s:enc:secretbox:v1:key1:" in flat or "k8s:enc:aescbc:v1:key1:" in flat, raw
-        full = host.run("%s get /registry/secrets/default/%s --print-value-only" % (ETCDCTL, name))
-        assert full.rc == 0 and name in full.stdout  # the key is listed, so the read itself worked
-        assert plaintext not in full.stdout
+        raw = base64.b64decode(host.check_output(
+            "%s get /registry/secrets/default/%s --print-value-only | base64 -w0" % (ETCDCTL, name)))
+        assert raw.startswith(b"k8s:enc:secretbox:v1:key1:") or raw.startswith(b"k8s:enc:aescbc:v1:key1:"), raw[:40]
+        assert plaintext.encode() not in raw and b"kubebin-enc-" not in raw
+        # the API still serves it decrypted
+        assert base64.b64decode(kubectl(host, "-n default get secret %s -o jsonpath={.data.v}" % name)) == \
+            plaintext.encode()
     finally:
         kubectl(host, "-n default delete secret %s" % name)
 
@@ -231,13 +234,15 @@ def documented_exceptions():
 def test_kube_bench_sections_1_2_to_1_4(host):
     """kube-bench cis-1.12 sections 1.2-1.4 on master01: every FAIL is a documented exception."""
     import subprocess
-    host.run("rm -rf /tmp/kube-bench && mkdir -p /tmp/kube-bench")
-    for src, dst in ((os.path.join(KUBE_BENCH, "bin", "kube-bench"), "/tmp/kube-bench/kube-bench"),
-                     (os.path.join(KUBE_BENCH, "kube-bench-cfg"), "/tmp/kube-bench/cfg")):
+    host.run("rm -rf /root/kube-bench && mkdir -p /root/kube-bench")  # not /tmp: docker cp cannot write to a tmpfs
+    for src, dst in ((os.path.join(KUBE_BENCH, "bin", "kube-bench"), "/root/kube-bench/kube-bench"),
+                     (os.path.join(KUBE_BENCH, "kube-bench-cfg"), "/root/kube-bench/cfg")):
         subprocess.run(["docker", "cp", src, "master01:" + dst], check=True)
-    out = host.run("/tmp/kube-bench/kube-bench run --targets master --benchmark cis-1.12 "
-                   "--config-dir /tmp/kube-bench/cfg --group 1.2,1.3,1.4 --json")
+    out = host.run("/root/kube-bench/kube-bench run --targets master --benchmark cis-1.12 "
+                   "--config-dir /root/kube-bench/cfg --group 1.2,1.3,1.4 --json")
     report = json.loads(out.stdout)
+    with open(os.path.join(os.path.dirname(PKI_DIR), "kube-bench.json"), "w") as f:  # for a human to read
+        json.dump(report, f, indent=1)
     results = {r["test_number"]: r["status"]
                for control in report["Controls"] for section in control["tests"] for r in section["results"]}
     assert {"1.2.1", "1.2.30", "1.3.7", "1.4.2"} <= set(results), sorted(results)
