@@ -241,7 +241,7 @@ def test_kube_bench_sections_1_2_to_1_4(host):
     out = host.run("/root/kube-bench/kube-bench run --targets master --benchmark cis-1.12 "
                    "--config-dir /root/kube-bench/cfg --group 1.2,1.3,1.4 --json")
     report = json.loads(out.stdout)
-    with open(os.path.join(os.path.dirname(PKI_DIR), "kube-bench.json"), "w") as f:  # for a human to read
+    with open(os.path.join(KUBE_BENCH, "kube-bench-report.json"), "w") as f:  # for a human to read
         json.dump(report, f, indent=1)
     results = {r["test_number"]: r["status"]
                for control in report["Controls"] for section in control["tests"] for r in section["results"]}
