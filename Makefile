@@ -76,9 +76,11 @@ unit: venv
 
 .PHONY: molecule
 molecule: prereqs
-	@for s in $(MOLECULE_SCENARIOS); do \
-	  echo "==> [molecule] scenario $$s"; \
-	  flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $$s || exit 1; \
+	@n=0; total=$(words $(MOLECULE_SCENARIOS)); for s in $(MOLECULE_SCENARIOS); do \
+	  n=$$((n+1)); start=$$(date +%s); \
+	  echo "==> [molecule] $$n/$$total scenario $$s"; \
+	  flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $$s || { echo "==> [molecule] scenario $$s FAILED"; exit 1; }; \
+	  echo "==> [molecule] $$n/$$total scenario $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
 molecule-%: prereqs
