@@ -71,7 +71,7 @@ def test_admin_kubeconfig_on_control_node_works():
 @pytest.mark.parametrize("lease", ["kube-controller-manager", "kube-scheduler"])
 def test_leader_leases_held(host, lease):
     holder = ""
-    for _ in range(30):
+    for _attempt in range(30):
         holder = kubectl(host, "-n kube-system get lease %s -o jsonpath={.spec.holderIdentity}" % lease)
         if holder:
             break
@@ -152,7 +152,7 @@ def test_audit_log_records_requests(host):
     kubectl(host, "-n default create configmap %s" % name)
     kubectl(host, "-n default delete configmap %s" % name)
     found = False
-    for _ in range(10):  # the audit backend writes asynchronously
+    for _attempt in range(10):  # the audit backend writes asynchronously
         found = host.run("grep -q '\"name\":\"%s\"' %s" % (name, log)).rc == 0
         if found:
             break
