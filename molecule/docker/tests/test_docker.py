@@ -91,7 +91,8 @@ def test_pause_image_loaded_from_bundle(host):
 def web_pod(host):
     # The web server image comes from the bundle too (prepare.yml put the tarball on the node).
     host.check_output("docker load -i /var/lib/kubebin/images/webserver.tar")
-    host.check_output("mkdir -p /tmp/kubebin-cri")
+    # kubelet creates the pod's log directory; cri-dockerd only links the container log into it.
+    host.check_output("mkdir -p /tmp/kubebin-cri %s" % POD["log_directory"])
     for name, obj in (("pod.json", POD), ("ctr.json", CONTAINER)):
         host.check_output("cat > /tmp/kubebin-cri/%s <<'EOF'\n%s\nEOF" % (name, json.dumps(obj)))
     pod = crictl(host, "runp", "/tmp/kubebin-cri/pod.json").strip()
