@@ -5,16 +5,21 @@ Cluster-level checks run once, through master01 (kubectl with the admin kubeconf
 node01/node02 through their containers. Shared by molecule/cluster and molecule/cluster-containerd.
 """
 import json
+import os
 
 import pytest
 import testinfra
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-testinfra_hosts = ["docker://master01"]
+# The Molecule nodes (containers master01, node01, node02 on 172.30.1.0/24). The same tests run against `make lab`
+# with KUBEBIN_TEST_PREFIX=kubebin-lab- KUBEBIN_TEST_NET=172.30.0 (pytest molecule/cluster/tests).
+PREFIX = os.environ.get("KUBEBIN_TEST_PREFIX", "")
+NET = os.environ.get("KUBEBIN_TEST_NET", "172.30.1")
+testinfra_hosts = [f"docker://{PREFIX}master01"]
 
-NODES = {"node01": "172.30.1.12", "node02": "172.30.1.13"}
-ETCD = ["172.30.1.11", "172.30.1.12", "172.30.1.13"]
+NODES = {"node01": f"{NET}.12", "node02": f"{NET}.13"}
+ETCD = [f"{NET}.11", f"{NET}.12", f"{NET}.13"]
 NS = "kubebin-smoke"
 NODE_PORT = 30080
 KUBECTL = ("/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig "
@@ -23,7 +28,7 @@ UNITS_LOG = "/var/lib/kubebin-test/units.log"
 
 
 def node(name):
-    return testinfra.get_host(f"docker://{name}")
+    return testinfra.get_host(f"docker://{PREFIX}{name}")
 
 
 def kubectl(host, args):
