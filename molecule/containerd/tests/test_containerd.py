@@ -112,7 +112,7 @@ def test_pod_serves_http(host, web_pod):
     get = ("python3 -c \"import urllib.request,sys; "
            "print(urllib.request.urlopen('http://%s:8080' + sys.argv[1], timeout=5).read().decode())\" " % ip)
     body = ""
-    for _ in range(20):
+    for _attempt in range(20):
         r = host.run(get + "/")
         if r.rc == 0:
             body = r.stdout
