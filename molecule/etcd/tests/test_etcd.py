@@ -6,11 +6,20 @@ import os
 
 import pytest
 
-MEMBERS = {"master01": "172.30.1.11", "node01": "172.30.1.12", "node02": "172.30.1.13"}
 PKI = "/etc/etcd/pki"
 ETCDCTL = ("/usr/local/bin/etcdctl --cacert=%s/ca.crt --cert=%s/healthcheck-client.crt "
            "--key=%s/healthcheck-client.key" % (PKI, PKI, PKI))
-ALL = ",".join("https://%s:2379" % ip for ip in MEMBERS.values())
+NAMES = ("master01", "node01", "node02")
+
+
+def members(host):
+    """{member name: kubebin_node_ip} from the inventory."""
+    runner = host.backend.ansible_runner
+    return {n: runner.get_variables(n)["kubebin_node_ip"] for n in NAMES}
+
+
+def all_endpoints(host):
+    return ",".join("https://%s:2379" % ip for ip in members(host).values())
 
 
 def run_once(host):
@@ -23,8 +32,8 @@ def pki_dir(host):
     return host.ansible.get_variables()["kubebin_pki_dir"]
 
 
-def ctl(host, args, endpoints=ALL):
-    out = host.run("%s --endpoints=%s %s" % (ETCDCTL, endpoints, args))
+def ctl(host, args, endpoints=None):
+    out = host.run("%s --endpoints=%s %s" % (ETCDCTL, endpoints or all_endpoints(host), args))
     assert out.rc == 0, out.stderr
     return out.stdout
 
@@ -76,14 +85,14 @@ def test_endpoint_health_cluster(host):
 def test_member_list_three_started(host):
     run_once(host)
     rows = [line.split(", ") for line in ctl(host, "member list -w simple").splitlines()]
-    assert sorted((r[1], r[2]) for r in rows) == [("started", n) for n in sorted(MEMBERS)]
+    assert sorted((r[1], r[2]) for r in rows) == [("started", n) for n in NAMES]
     for r in rows:
-        assert r[3] == "https://%s:2380" % MEMBERS[r[2]] and r[5] == "false"
+        assert r[3] == "https://%s:2380" % members(host)[r[2]] and r[5] == "false"
 
 
 def test_client_without_certificate_is_refused(host):
     run_once(host)
-    for ip in MEMBERS.values():
+    for ip in members(host).values():
         out = host.run("/usr/local/bin/etcdctl --cacert=%s/ca.crt --endpoints=https://%s:2379 "
                        "--dial-timeout=3s --command-timeout=5s get /kubebin-test/outage" % (PKI, ip))
         assert out.rc != 0, ip
@@ -94,19 +103,19 @@ def test_client_with_kubernetes_ca_certificate_is_refused(host):
     run_once(host)
     for name in ("admin.crt", "admin.key"):
         host.ansible("copy", "src=%s/%s dest=/root/kube-%s mode=0600" % (pki_dir(host), name, name), check=False)
-    for ip in MEMBERS.values():
+    for ip in members(host).values():
         out = host.run("/usr/local/bin/etcdctl --cacert=%s/ca.crt --cert=/root/kube-admin.crt "
                        "--key=/root/kube-admin.key --endpoints=https://%s:2379 --dial-timeout=3s "
                        "--command-timeout=5s get /kubebin-test/outage" % (PKI, ip))
         assert out.rc != 0, ip
         assert "written-while" not in out.stdout
     # the same request with an etcd-CA client certificate works
-    assert "written-while" in ctl(host, "get /kubebin-test/outage", "https://172.30.1.11:2379")
+    assert "written-while" in ctl(host, "get /kubebin-test/outage", "https://127.0.0.1:2379")
 
 
 def test_1000_keys_on_every_member(host):
     run_once(host)
-    for ip in MEMBERS.values():
+    for ip in members(host).values():
         # serializable: answered from that member's own store
         out = json.loads(ctl(host, "get --prefix /kubebin-test/keys/ --consistency=s -w json",
                              "https://%s:2379" % ip))
@@ -127,7 +136,7 @@ def test_restart_was_rolling(host):
     """side_effect.yml recorded each member's last stop (InactiveEnter) and start (ActiveEnter) after the restart."""
     run_once(host)
     times = {}
-    for name in MEMBERS:
+    for name in NAMES:
         rec = dict(line.split("=", 1) for line in
                    host.file("/var/tmp/kubebin-etcd-roll-%s.txt" % name).content_string.splitlines() if "=" in line)
         times[name] = (int(rec["InactiveEnterTimestampMonotonic"]), int(rec["ActiveEnterTimestampMonotonic"]),
