@@ -9,7 +9,6 @@ import sys
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
 # Make `ansible_collections.kubebin.cluster` importable from this checkout (make venv creates the link).
@@ -27,9 +26,18 @@ class ModuleExit(Exception):
         self.failed = failed
 
 
+_CAPTURED_WARNINGS = []
+
+
+def _warn(self, warning):
+    # Captured here rather than from ansible's process-global warning list: once any test imports controller code
+    # (a filter plugin importing ansible.errors, say), ansible-core 2.19 sends module warnings to the display.
+    _CAPTURED_WARNINGS.append(warning)
+
+
 def _exit_json(self, **kwargs):
     kwargs.setdefault('changed', False)
-    kwargs['warnings'] = list(_warnings.get_warning_messages())
+    kwargs['warnings'] = list(_CAPTURED_WARNINGS)
     raise ModuleExit(kwargs, False)
 
 
@@ -44,11 +52,12 @@ def run_module(module, args, check_mode=False, diff=False, expect_fail=False):
     args = dict(args)
     args['_ansible_check_mode'] = check_mode
     args['_ansible_diff'] = diff
-    _warnings._global_warnings.clear()  # warnings are process-global; report only this run's
+    del _CAPTURED_WARNINGS[:]  # report only this run's warnings
     with patch_module_args(args):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
             mp.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
+            mp.setattr(basic.AnsibleModule, 'warn', _warn)
             try:
                 module.main()
             except ModuleExit as e:
