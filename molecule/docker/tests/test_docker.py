@@ -111,14 +111,13 @@ def test_pod_serves_http(host, web_pod):
     assert ip.startswith("10.244.1.")
     state = json.loads(crictl(host, "inspect", ctr))
     assert state["status"]["state"] == "CONTAINER_RUNNING"
-    # The sandbox runs the pinned pause image.
-    sandbox = json.loads(host.check_output("docker ps --filter label=io.kubernetes.pod.name=kubebin-web "
-                                           "--filter label=io.kubernetes.docker.type=podsandbox "
-                                           "--format '{{json .}}'"))
-    assert sandbox["Image"] == PAUSE
+    # The sandbox runs the pinned pause image (with cri-dockerd the sandbox id is the docker container id; the
+    # io.kubernetes.pod.name label is kubelet's, so crictl-made sandboxes do not carry it).
+    sandbox = json.loads(host.check_output("docker inspect %s" % pod))[0]
+    assert sandbox["Config"]["Image"] == PAUSE
+    assert sandbox["Config"]["Labels"]["io.kubernetes.docker.type"] == "podsandbox"
     # The lab clamp: cri-dockerd asked for -998, the runc wrapper made it 0.
-    sandbox_pid = host.check_output("docker inspect --format '{{.State.Pid}}' %s" % sandbox["ID"])
-    assert int(host.file("/proc/%s/oom_score_adj" % sandbox_pid).content_string) >= 0
+    assert int(host.file("/proc/%d/oom_score_adj" % sandbox["State"]["Pid"]).content_string) >= 0
     get = ("python3 -c \"import urllib.request,sys; "
            "print(urllib.request.urlopen('http://%s:8080' + sys.argv[1], timeout=5).read().decode())\" " % ip)
     body = ""
