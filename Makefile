@@ -20,7 +20,7 @@ MOLECULE_SCENARIOS ?= pki prepare artifacts etcd docker containerd control_plane
 help:
 	@echo "make lab          deploy a 3-node lab cluster (master01, node01, node02) in local containers"
 	@echo "make lab-destroy  remove the lab containers and network"
-	@echo "make test         lint + sanity + unit + molecule scenarios ($(MOLECULE_SCENARIOS))"
+	@echo "make test         lint + sanity + unit + integration + molecule scenarios ($(MOLECULE_SCENARIOS))"
 	@echo "make bundle       build/verify the offline artifact bundle in $(KUBEBIN_CACHE)"
 
 # --- tooling ---------------------------------------------------------------------------------------------
@@ -74,6 +74,11 @@ unit: venv
 	@echo "==> [unit] pytest tests/unit"
 	$(BIN)/pytest -q tests/unit
 
+.PHONY: integration
+integration: venv
+	@echo "==> [integration] preflight: bad inventories through ansible-playbook (tests/integration)"
+	$(BIN)/pytest -q tests/integration
+
 .PHONY: molecule
 molecule: prereqs
 	@n=0; total=$(words $(MOLECULE_SCENARIOS)); for s in $(MOLECULE_SCENARIOS); do \
@@ -87,7 +92,7 @@ molecule-%: prereqs
 	flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $*
 
 .PHONY: test
-test: lint sanity unit molecule
+test: lint sanity unit integration molecule
 	@echo "==> [test] all suites passed"
 
 # --- the lab -------------------------------------------------------------------------------------------------

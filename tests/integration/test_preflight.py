@@ -80,10 +80,10 @@ def test_preflight_rejects_bad_inventory(inventory, results):
 
 
 def test_preflight_passes_good_inventory(results):
-    # rc is not checked: later roles' preflight tasks (tag preflight) also run, and node's needs the control
-    # plane's PKI on the control node, which a preflight-only run never makes. The prepare preflight play is the
-    # subject here; every host passing it is what lets the bad cases fail only for their one defect.
-    _, out = results[GOOD]
+    # Every role's preflight (tag preflight) passes on a fresh, correct inventory; every host passing is what lets
+    # the bad cases fail only for their one defect.
+    rc, out = results[GOOD]
+    assert rc == 0, out
     # The preflight play passes on every host: each reports its clock offset and the next play starts.
     assert "[master01] clock offset" in out and "[node01] clock offset" in out, out
     assert NEXT_PLAY in out, out
