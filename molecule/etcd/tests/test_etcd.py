@@ -141,9 +141,9 @@ def test_restart_was_rolling(host):
                    host.file("/var/tmp/kubebin-etcd-roll-%s.txt" % name).content_string.splitlines() if "=" in line)
         times[name] = (int(rec["InactiveEnterTimestampMonotonic"]), int(rec["ActiveEnterTimestampMonotonic"]),
                        int(rec["BeforeRollMonotonic"]))
-    windows = sorted((stop, start) for stop, start, _ in times.values())
+    windows = sorted((stop, start) for stop, start, _before in times.values())
     # every member was restarted by the side effect's role run ...
     assert all(stop > before and start > stop for stop, start, before in times.values()), times
     # ... one at a time: each stopped only after the previous one was running again
-    for (_, prev_start), (next_stop, _) in zip(windows, windows[1:]):
+    for (_prev_stop, prev_start), (next_stop, _next_start) in zip(windows, windows[1:]):
         assert next_stop > prev_start, times
