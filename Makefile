@@ -56,8 +56,13 @@ image: docker
 bundle:
 	@hack/bundle.sh
 
+.PHONY: kube-bench
+kube-bench: venv
+	@echo "==> [kube-bench] CIS benchmark tool for the control_plane scenario ($(KUBEBIN_CACHE)/tools)"
+	@molecule/control_plane/kube-bench.sh
+
 .PHONY: prereqs
-prereqs: venv docker host-sysctl image bundle
+prereqs: venv docker host-sysctl image bundle kube-bench
 
 # --- tests -----------------------------------------------------------------------------------------------
 .PHONY: lint
