@@ -62,7 +62,7 @@ kube-bench: venv
 	@molecule/control_plane/kube-bench.sh
 
 .PHONY: prereqs
-prereqs: venv docker host-sysctl image bundle kube-bench
+prereqs: venv docker host-sysctl image bundle
 
 # --- tests -----------------------------------------------------------------------------------------------
 .PHONY: lint
@@ -85,7 +85,7 @@ integration: venv
 	$(BIN)/pytest -q tests/integration
 
 .PHONY: molecule
-molecule: prereqs
+molecule: prereqs kube-bench
 	@n=0; total=$(words $(MOLECULE_SCENARIOS)); for s in $(MOLECULE_SCENARIOS); do \
 	  n=$$((n+1)); start=$$(date +%s); \
 	  echo "==> [molecule] $$n/$$total scenario $$s"; \
@@ -93,7 +93,7 @@ molecule: prereqs
 	  echo "==> [molecule] $$n/$$total scenario $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-molecule-%: prereqs
+molecule-%: prereqs kube-bench
 	flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $*
 
 .PHONY: test
