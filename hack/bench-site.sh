@@ -13,6 +13,7 @@ INV=inventory/lab
 LOGDIR=${KUBEBIN_CACHE:-/var/cache/kubebin}/logs
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/.cache/collections
 export ANSIBLE_FORCE_COLOR=0
+export ANSIBLE_PIPELINING=${ANSIBLE_PIPELINING:-1}
 keep=false
 [[ ${1:-} == --keep ]] && keep=true
 
