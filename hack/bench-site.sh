@@ -26,7 +26,7 @@ recap() {
     grep -E '^\S+\s+: ok=' "$file" >&2
     return 1
   fi
-  grep -E '^\S+\s+: ok=' "$file" | sed -E 's/.*changed=([0-9]+).*/\1/' | paste -sd+ - | bc
+  grep -E '^\S+\s+: ok=' "$file" | sed -E 's/.*changed=([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'
 }
 
 run_site() {
