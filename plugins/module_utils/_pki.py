@@ -314,8 +314,11 @@ def cert_to_pem(cert):
 
 
 # --- module bodies -----------------------------------------------------------------------------------------------
-def _read_key(module, option, path, allow_broken):
-    """Load a key; returns (key or None, broken: bool). A broken key fails unless ``allow_broken``."""
+def _read_pem(loader, option, path, allow_broken):
+    """Load a key or certificate with ``loader``; returns (object or None, broken: bool).
+
+    A missing file is (None, False); an unreadable one is an error; a broken one fails unless ``allow_broken``.
+    """
     try:
         data = read_bytes(path)
     except OSError as e:
@@ -323,22 +326,7 @@ def _read_key(module, option, path, allow_broken):
     if data is None:
         return None, False
     try:
-        return load_private_key(data, option, path), False
-    except PkiError:
-        if allow_broken:
-            return None, True
-        raise
-
-
-def _read_cert(option, path, allow_broken):
-    try:
-        data = read_bytes(path)
-    except OSError as e:
-        raise PkiError('%s %s cannot be read: %s' % (option, path, e))
-    if data is None:
-        return None, False
-    try:
-        return load_certificate(data, option, path), False
+        return loader(data, option, path), False
     except PkiError:
         if allow_broken:
             return None, True
@@ -352,8 +340,8 @@ def _load_signer(module, p):
             raise PkiError('ca_cert_path and ca_privatekey_path are required for a leaf certificate (is_ca: false); '
                            'point them at the CA that signs %s' % p['path'])
         return None, None, False
-    cert, dummy = _read_cert('ca_cert_path', p['ca_cert_path'], False)
-    key, dummy = _read_key(module, 'ca_privatekey_path', p['ca_privatekey_path'], False)
+    cert, dummy = _read_pem(load_certificate, 'ca_cert_path', p['ca_cert_path'], False)
+    key, dummy = _read_pem(load_private_key, 'ca_privatekey_path', p['ca_privatekey_path'], False)
     if cert is None or key is None:
         if module.check_mode:
             return None, None, True
@@ -412,8 +400,8 @@ def ensure_one_certificate(module, p):
                     p['valid_days'], p['renew_before_days'], p['key_type'])
     signer_cert, signer_key, signer_missing = _load_signer(module, p)
     replace_ok = p['force'] or not p['is_ca']
-    key, key_broken = _read_key(module, 'privatekey_path', p['privatekey_path'], p['force'])
-    cert, cert_broken = _read_cert('path', p['path'], replace_ok)
+    key, key_broken = _read_pem(load_private_key, 'privatekey_path', p['privatekey_path'], p['force'])
+    cert, cert_broken = _read_pem(load_certificate, 'path', p['path'], replace_ok)
     what = 'CA ' if p['is_ca'] else ''
 
     reasons = []
@@ -509,7 +497,7 @@ def ensure_key(module):
     else:
         if p['key_type'] not in KEY_TYPES:
             raise PkiError('key_type %r is not supported; use one of %s' % (p['key_type'], ', '.join(KEY_TYPES)))
-        key, broken = _read_key(module, 'path', p['path'], p['force'])
+        key, broken = _read_pem(load_private_key, 'path', p['path'], p['force'])
         if key is None:
             reasons.append('private key is unreadable, replaced (force)' if broken else 'private key does not exist')
         elif key_type_of(key) != p['key_type']:
