@@ -1,9 +1,14 @@
 """containerd scenario: the runtime as the kubelet will use it, through the real CRI socket (crictl)."""
 import json
 
+import os
+import sys
+
 import pytest
 
-CRICTL = "/usr/local/bin/crictl"
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+from cri_smoke import assert_serves_http_then_remove, crictl, run_web_pod  # noqa: E402 pylint: disable=wrong-import-position
+
 POD = {
     "metadata": {"name": "kubebin-web", "namespace": "default", "uid": "kubebin-web-uid", "attempt": 0},
     "hostname": "kubebin-web",
@@ -16,10 +21,6 @@ CONTAINER = {
     "log_path": "web.log",
     "linux": {},
 }
-
-
-def crictl(host, *args):
-    return host.check_output(" ".join([CRICTL] + list(args)))
 
 
 def test_runc_comes_from_the_distribution(host):
@@ -82,16 +83,7 @@ def test_bundle_images_loaded(host):
 
 @pytest.fixture()
 def web_pod(host):
-    host.check_output("mkdir -p /tmp/kubebin-cri")
-    for name, obj in (("pod.json", POD), ("ctr.json", CONTAINER)):
-        host.check_output("cat > /tmp/kubebin-cri/%s <<'EOF'\n%s\nEOF" % (name, json.dumps(obj)))
-    pod = crictl(host, "runp", "/tmp/kubebin-cri/pod.json").strip()
-    try:
-        ctr = crictl(host, "create", pod, "/tmp/kubebin-cri/ctr.json", "/tmp/kubebin-cri/pod.json").strip()
-        crictl(host, "start", ctr)
-        yield pod, ctr
-    finally:
-        host.run("%s stopp %s && %s rmp %s" % (CRICTL, pod, CRICTL, pod))
+    yield from run_web_pod(host, POD, CONTAINER)
 
 
 def test_pod_serves_http(host, web_pod):
@@ -109,20 +101,7 @@ def test_pod_serves_http(host, web_pod):
     assert "kubebin-test.slice" in cgroups and "cri-containerd-%s.scope" % ctr in cgroups
     # The clamp: nothing in the pod got a negative oom_score_adj.
     assert int(host.file("/proc/%d/oom_score_adj" % pid).content_string) >= 0
-    get = ("python3 -c \"import urllib.request,sys; "
-           "print(urllib.request.urlopen('http://%s:8080' + sys.argv[1], timeout=5).read().decode())\" " % ip)
-    body = ""
-    for _attempt in range(20):
-        r = host.run(get + "/")
-        if r.rc == 0:
-            body = r.stdout
-            break
-        host.run("sleep 0.5")
-    assert "kubebin-web" in body
-    assert host.check_output(get + "/healthz").strip() == "ok"
-    crictl(host, "stop", ctr)
-    crictl(host, "rm", ctr)
-    assert ctr not in crictl(host, "ps", "-a", "-q")
+    assert_serves_http_then_remove(host, ip, ctr)
 
 
 def test_pod_removed(host):

@@ -1,9 +1,14 @@
 """docker scenario: docker + cri-dockerd as the kubelet will use them, through the real CRI socket (crictl)."""
 import json
 
+import os
+import sys
+
 import pytest
 
-CRICTL = "/usr/local/bin/crictl"
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+from cri_smoke import assert_serves_http_then_remove, crictl, run_web_pod  # noqa: E402 pylint: disable=wrong-import-position
+
 PAUSE = "kubebin.local/pause:3.10"
 WEB = "kubebin.local/webserver:1.0"
 POD = {
@@ -18,10 +23,6 @@ CONTAINER = {
     "log_path": "web.log",
     "linux": {},
 }
-
-
-def crictl(host, *args):
-    return host.check_output(" ".join([CRICTL] + list(args)))
 
 
 def test_engine_from_the_distribution(host):
@@ -93,15 +94,7 @@ def web_pod(host):
     host.check_output("docker load -i /var/lib/kubebin/images/webserver.tar")
     # kubelet creates the pod's log directory; cri-dockerd only links the container log into it.
     host.check_output("mkdir -p /tmp/kubebin-cri %s" % POD["log_directory"])
-    for name, obj in (("pod.json", POD), ("ctr.json", CONTAINER)):
-        host.check_output("cat > /tmp/kubebin-cri/%s <<'EOF'\n%s\nEOF" % (name, json.dumps(obj)))
-    pod = crictl(host, "runp", "/tmp/kubebin-cri/pod.json").strip()
-    try:
-        ctr = crictl(host, "create", pod, "/tmp/kubebin-cri/ctr.json", "/tmp/kubebin-cri/pod.json").strip()
-        crictl(host, "start", ctr)
-        yield pod, ctr
-    finally:
-        host.run("%s stopp %s && %s rmp %s" % (CRICTL, pod, CRICTL, pod))
+    yield from run_web_pod(host, POD, CONTAINER)
 
 
 def test_pod_serves_http(host, web_pod):
@@ -118,20 +111,7 @@ def test_pod_serves_http(host, web_pod):
     assert sandbox["Config"]["Labels"]["io.kubernetes.docker.type"] == "podsandbox"
     # The lab clamp: cri-dockerd asked for -998, the runc wrapper made it 0.
     assert int(host.file("/proc/%d/oom_score_adj" % sandbox["State"]["Pid"]).content_string) >= 0
-    get = ("python3 -c \"import urllib.request,sys; "
-           "print(urllib.request.urlopen('http://%s:8080' + sys.argv[1], timeout=5).read().decode())\" " % ip)
-    body = ""
-    for _attempt in range(20):
-        r = host.run(get + "/")
-        if r.rc == 0:
-            body = r.stdout
-            break
-        host.run("sleep 0.5")
-    assert "kubebin-web" in body
-    assert host.check_output(get + "/healthz").strip() == "ok"
-    crictl(host, "stop", ctr)
-    crictl(host, "rm", ctr)
-    assert ctr not in crictl(host, "ps", "-a", "-q")
+    assert_serves_http_then_remove(host, ip, ctr)
 
 
 def test_pod_removed(host):
