@@ -89,7 +89,8 @@ molecule: prereqs kube-bench
 	@n=0; total=$(words $(MOLECULE_SCENARIOS)); for s in $(MOLECULE_SCENARIOS); do \
 	  n=$$((n+1)); start=$$(date +%s); \
 	  echo "==> [molecule] $$n/$$total scenario $$s"; \
-	  flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $$s || { echo "==> [molecule] scenario $$s FAILED"; exit 1; }; \
+	  flock /tmp/kubebin-molecule.lock sh -c 'w=$$(( $$(date +%s) - $$1 )); [ $$w -lt 2 ] || echo "==> [molecule] waited $${w}s for another Molecule run (lock /tmp/kubebin-molecule.lock)"; exec "$$2" test -s "$$3"' _ $$start $(BIN)/molecule $$s \
+	    || { echo "==> [molecule] scenario $$s FAILED"; exit 1; }; \
 	  echo "==> [molecule] $$n/$$total scenario $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
