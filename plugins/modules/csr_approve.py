@@ -39,12 +39,12 @@ notes:
   - The kubeconfig may embed its certificates (C(*-data)) or point at files; a client certificate and key or a token
     authenticate. C(insecure-skip-tls-verify), C(exec) and C(auth-provider) are refused. Proxy environment variables
     are ignored.
+extends_documentation_fragment:
+  - kubebin.cluster.attributes
 attributes:
   check_mode:
-    support: full
     description: Decisions are computed and returned; nothing is approved or denied and there is no waiting.
   diff_mode:
-    support: full
     description: The diff shows each CSR that would change, from C(Pending) to C(Approved) or C(Denied).
 options:
   kubeconfig:

@@ -21,17 +21,11 @@ author:
   - kubebin developers (@kubebin)
 extends_documentation_fragment:
   - ansible.builtin.files
+  - kubebin.cluster.attributes
+  - kubebin.cluster.attributes.posix
 attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without writing anything.
   diff_mode:
-    support: full
     description: Shows the kubeconfig before and after with the client key and token redacted.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on POSIX hosts.
 options:
   path:
     description: The kubeconfig file. Its directory must exist. Required unless O(kubeconfigs) is given.

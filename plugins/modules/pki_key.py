@@ -23,17 +23,11 @@ requirements:
   - cryptography >= 40 for O(type=private_key)
 extends_documentation_fragment:
   - ansible.builtin.files
+  - kubebin.cluster.attributes
+  - kubebin.cluster.attributes.posix
 attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without writing anything.
   diff_mode:
-    support: full
     description: Shows whether the file is present (never its content).
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on POSIX hosts.
 options:
   path:
     description: The private key or secret file. Its directory must exist. Mode is always 0600.

@@ -28,17 +28,11 @@ requirements:
   - cryptography >= 40 on the host that runs the module (normally the control node)
 extends_documentation_fragment:
   - ansible.builtin.files
+  - kubebin.cluster.attributes
+  - kubebin.cluster.attributes.posix
 attributes:
-  check_mode:
-    support: full
-    description: Reports what would change without writing anything.
   diff_mode:
-    support: full
     description: Shows a summary (subject, SANs, usages, issuer, validity, fingerprint) before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on POSIX hosts.
 options:
   path:
     description: Certificate file (PEM). Its directory must exist. Required unless O(certificates) is given.
