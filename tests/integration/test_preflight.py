@@ -2,7 +2,8 @@
 
 Every host in tests/preflight/*.yml is this machine (ansible_connection: local) with addresses it really has, so no
 lab is needed: preflight only reads. Each bad/*.yml differs from good.yml in the one thing its "# expect:" names.
-The cases run in parallel (one ansible-playbook each) from one fixture to keep the session short.
+The cases run in parallel (one ansible-playbook each) from one fixture to keep the session short. The Molecule
+scenario `prepare` runs the same bad/*.yml against its lab nodes (molecule/prepare/tests/test_prepare.py).
 """
 
 from __future__ import annotations
