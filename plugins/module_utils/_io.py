@@ -86,3 +86,38 @@ def ensure_directory(module, path):
 def diff_entry(path, before, after):
     """A diff dict in Ansible's format (text before/after, never key material: callers pass summaries)."""
     return {'before_header': path, 'after_header': path, 'before': before or '', 'after': after or ''}
+
+
+def ensure_each(module, option, required, ensure_one, error, prepare=None):
+    """One file from the top-level parameters, or one per entry of the list parameter ``option``.
+
+    ``ensure_one(module, params)`` returns the result dict of one file at ``params['path']``. An entry's options that
+    are not None replace the top-level ones, then ``prepare(params, entry)`` may adjust them. An ``error`` raised
+    for one file is raised again prefixed with its path. Several files return ``changed``, the results (each with
+    its ``path``) under ``option`` and, in diff mode, the list of their diffs.
+    """
+    params = module.params
+    if not params.get(option):
+        missing = [o for o in required if not params.get(o)]
+        if missing:
+            raise error('missing required arguments: %s (or give %s)' % (', '.join(missing), option))
+        try:
+            return ensure_one(module, params)
+        except error as e:
+            raise error('%s: %s' % (params['path'], e))
+    results = []
+    for item in params[option]:
+        p = dict(params)
+        p.update((k, v) for k, v in item.items() if v is not None)
+        if prepare:
+            prepare(p, item)
+        try:
+            result = ensure_one(module, p)
+        except error as e:
+            raise error('%s: %s' % (p['path'], e))
+        result['path'] = p['path']
+        results.append(result)
+    out = {'changed': any(r['changed'] for r in results), option: results}
+    if module._diff:
+        out['diff'] = [r.pop('diff') for r in results if 'diff' in r]
+    return out

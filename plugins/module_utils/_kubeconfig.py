@@ -10,7 +10,7 @@ import json
 import re
 
 from ansible_collections.kubebin.cluster.plugins.module_utils._io import (
-    diff_entry, ensure_directory, read_bytes, write_bytes)
+    diff_entry, ensure_directory, ensure_each, read_bytes, write_bytes)
 from ansible_collections.kubebin.cluster.plugins.module_utils import _pki
 
 SECRET_FIELDS = ('client-key-data', 'token')
@@ -85,34 +85,20 @@ def _data(params, name, option_path, option_data):
     return data, option_path
 
 
+def _credentials_of_entry(p, item):
+    """An entry's own token or client certificate replaces the top-level credentials of the other kind."""
+    if item.get('token') is not None:
+        p['client_cert_path'] = p['client_key_path'] = p['client_cert_data'] = p['client_key_data'] = None
+    elif item.get('client_cert_path') or item.get('client_key_path'):
+        p['token'] = None
+
+
 def ensure_kubeconfig(module):
     """Body of kubebin.cluster.kubeconfig: one kubeconfig, or each of ``kubeconfigs``."""
-    params = module.params
-    if not params.get('kubeconfigs'):
-        missing = [o for o in ('path', 'server', 'user_name') if not params.get(o)]
-        if missing:
-            raise KubeconfigError('missing required arguments: %s (or give kubeconfigs)' % ', '.join(missing))
-        try:
-            return ensure_one_kubeconfig(module, params)
-        except KubeconfigError as e:
-            raise KubeconfigError('%s: %s' % (params['path'], e))
-    results = []
-    for item in params['kubeconfigs']:
-        p = dict(params)
-        p.update((k, v) for k, v in item.items() if v is not None)
-        if item.get('token') is not None:
-            p['client_cert_path'] = p['client_key_path'] = p['client_cert_data'] = p['client_key_data'] = None
-        elif item.get('client_cert_path') or item.get('client_key_path'):
-            p['token'] = None
-        try:
-            result = ensure_one_kubeconfig(module, p)
-        except KubeconfigError as e:
-            raise KubeconfigError('%s: %s' % (p['path'], e))
-        result['path'] = p['path']
-        results.append(result)
-    out = {'changed': any(r['changed'] for r in results), 'context': None, 'kubeconfigs': results}
-    if module._diff:
-        out['diff'] = [r.pop('diff') for r in results if 'diff' in r]
+    out = ensure_each(module, 'kubeconfigs', ('path', 'server', 'user_name'), ensure_one_kubeconfig, KubeconfigError,
+                      _credentials_of_entry)
+    if module.params.get('kubeconfigs'):
+        out['context'] = None
     return out
 
 

@@ -16,7 +16,7 @@ import ipaddress
 import os
 
 from ansible_collections.kubebin.cluster.plugins.module_utils._io import (
-    diff_entry, ensure_attributes, ensure_directory, read_bytes, write_bytes)
+    diff_entry, ensure_attributes, ensure_directory, ensure_each, read_bytes, write_bytes)
 
 try:
     from cryptography import x509
@@ -356,39 +356,22 @@ CERT_ITEM_OPTIONS = ('path', 'privatekey_path', 'common_name', 'organizations', 
                      'is_ca', 'ca_cert_path', 'ca_privatekey_path', 'valid_days', 'renew_before_days')
 
 
+def _check_certificate_entry(p, item):
+    if not p.get('path') or not p.get('privatekey_path') or not p.get('common_name'):
+        raise PkiError('each entry of certificates needs path, privatekey_path and common_name (got %s)'
+                       % sorted(k for k, v in item.items() if v is not None))
+    p['organizations'] = p['organizations'] or []
+    p['subject_alt_names'] = p['subject_alt_names'] or []
+    p['usages'] = p['usages'] or []
+
+
 def ensure_certificate(module):
     """Body of kubebin.cluster.x509_cert: one certificate, or each of ``certificates`` in order."""
-    params = module.params
-    if not params.get('certificates'):
-        missing = [o for o in ('path', 'privatekey_path', 'common_name') if not params.get(o)]
-        if missing:
-            raise PkiError('missing required arguments: %s (or give certificates)' % ', '.join(missing))
-        try:
-            return ensure_one_certificate(module, params)
-        except PkiError as e:
-            raise PkiError('%s: %s' % (params['path'], e))
-    results = []
-    for item in params['certificates']:
-        p = dict(params)
-        p.update((k, v) for k, v in item.items() if v is not None)
-        if not p.get('path') or not p.get('privatekey_path') or not p.get('common_name'):
-            raise PkiError('each entry of certificates needs path, privatekey_path and common_name (got %s)'
-                           % sorted(k for k, v in item.items() if v is not None))
-        p['organizations'] = p['organizations'] or []
-        p['subject_alt_names'] = p['subject_alt_names'] or []
-        p['usages'] = p['usages'] or []
-        try:
-            result = ensure_one_certificate(module, p)
-        except PkiError as e:
-            raise PkiError('%s: %s' % (p['path'], e))
-        result['path'] = p['path']
-        results.append(result)
-    out = {'changed': any(r['changed'] for r in results), 'certificates': results,
-           'reasons': ['%s: %s' % (r['path'], reason) for r in results for reason in r['reasons']]}
-    for k in ('fingerprint', 'serial', 'not_after', 'subject_alt_names'):
-        out[k] = None
-    if module._diff:
-        out['diff'] = [r.pop('diff') for r in results if 'diff' in r]
+    out = ensure_each(module, 'certificates', ('path', 'privatekey_path', 'common_name'), ensure_one_certificate,
+                      PkiError, _check_certificate_entry)
+    if module.params.get('certificates'):
+        out['reasons'] = ['%s: %s' % (r['path'], reason) for r in out['certificates'] for reason in r['reasons']]
+        out.update(fingerprint=None, serial=None, not_after=None, subject_alt_names=None)
     return out
 
 

@@ -99,6 +99,32 @@ def test_batch(pki):
     assert not run_module(kubeconfig, common)['changed']
 
 
+def test_batch_results_credentials_and_errors(pki):
+    """Several kubeconfigs: one result and one diff each, an entry's token replaces the top-level client
+    certificate, and a failure names the entry's file."""
+    entries = [{'path': str(pki / 'a.kubeconfig'), 'user_name': 'a', 'token': 'abcdef.0123456789abcdef'},
+               {'path': str(pki / 'b.kubeconfig'), 'user_name': 'b'}]
+    common = args(pki, path=None, user_name=None, kubeconfigs=entries)
+    result = run_module(kubeconfig, common, diff=True)
+    assert result['changed'] and result['context'] is None
+    assert [r['path'] for r in result['kubeconfigs']] == [e['path'] for e in entries]
+    assert len(result['diff']) == 2 and not any('diff' in r for r in result['kubeconfigs'])
+    users = [yaml.safe_load((pki / n).read_text())['users'][0]['user'] for n in ('a.kubeconfig', 'b.kubeconfig')]
+    assert set(users[0]) == {'token'} and set(users[1]) == {'client-certificate-data', 'client-key-data'}
+    # and the other way round: an entry's client certificate replaces the top-level token
+    run_module(kubeconfig, args(pki, path=None, user_name=None, client_cert_path=None, client_key_path=None,
+                                token='abcdef.0123456789abcdef',
+                                kubeconfigs=[dict(entries[1], client_cert_path=str(pki / 'other.crt'),
+                                                  client_key_path=str(pki / 'other.key'))]))
+    user = yaml.safe_load((pki / 'b.kubeconfig').read_text())['users'][0]['user']
+    assert set(user) == {'client-certificate-data', 'client-key-data'}
+    entries[1]['server'] = 'http://insecure:8080'
+    bad = run_module(kubeconfig, common, expect_fail=True)
+    assert bad['msg'].startswith(entries[1]['path'] + ': server '), bad['msg']
+    missing = run_module(kubeconfig, args(pki, path=None, user_name=None), expect_fail=True)
+    assert missing['msg'] == 'missing required arguments: path, user_name (or give kubeconfigs)'
+
+
 def test_redact():
     text = 'users:\n- name: x\n  user:\n    token: "secret"\n    client-key-data: "c2VjcmV0"\n'
     assert 'secret' not in _kubeconfig.redact(text) and 'c2VjcmV0' not in _kubeconfig.redact(text)

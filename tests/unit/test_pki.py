@@ -296,6 +296,23 @@ def test_batch(tmp_path):
     assert bad['msg'].startswith(str(tmp_path / 'b.crt') + ': subject_alt_names')
 
 
+def test_batch_results(tmp_path):
+    """Several certificates: per-entry results, reasons and diffs; the single-certificate keys are null."""
+    entries = [ca_args(tmp_path), leaf_args(tmp_path, name='a', subject_alt_names=None, organizations=None)]
+    result = run_module(x509_cert, {'certificates': entries}, diff=True)
+    assert [r['path'] for r in result['certificates']] == [e['path'] for e in entries]
+    assert all(result[k] is None for k in ('fingerprint', 'serial', 'not_after', 'subject_alt_names'))
+    assert result['certificates'][1]['subject_alt_names'] == []
+    assert len(result['diff']) == 2 and not any('diff' in r for r in result['certificates'])
+    os.remove(tmp_path / 'a.crt')
+    again = run_module(x509_cert, {'certificates': entries})
+    assert again['reasons'] and all(r.startswith(entries[1]['path'] + ': ') for r in again['reasons'])
+    bad = run_module(x509_cert, {'certificates': [dict(entries[1], common_name='')]}, expect_fail=True)
+    assert bad['msg'].startswith('each entry of certificates needs path, privatekey_path and common_name')
+    missing = run_module(x509_cert, {'path': entries[1]['path']}, expect_fail=True)
+    assert missing['msg'] == 'missing required arguments: privatekey_path, common_name (or give certificates)'
+
+
 # --- pki_key -------------------------------------------------------------------------------------------------
 def test_service_account_key_pair(tmp_path):
     args = {'path': str(tmp_path / 'sa.key'), 'public_path': str(tmp_path / 'sa.pub')}
