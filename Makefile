@@ -80,8 +80,8 @@ unit: venv
 	$(BIN)/pytest -q tests/unit
 
 .PHONY: integration
-integration: venv
-	@echo "==> [integration] preflight: bad inventories through ansible-playbook (tests/integration)"
+integration: venv bundle
+	@echo "==> [integration] preflight (bad inventories through ansible-playbook) and the bundle's release source through a local mirror (tests/integration)"
 	$(BIN)/pytest -q tests/integration
 
 .PHONY: molecule

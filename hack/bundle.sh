@@ -2,6 +2,8 @@
 # Build (or verify) the offline artifact bundle in ${KUBEBIN_CACHE:-/var/cache/kubebin}/bundle.
 # Versions come from roles/artifacts/defaults/main.yml only. See docs/artifacts.md.
 #   KUBEBIN_BUNDLE_SOURCE=source|release   (default source: build from the upstream Go modules)
+# Options (hack/bundle.sh --help): --source, --mirror FROM=TO and --release-sha256 FILE=SHA256 (release source),
+# --verify-versions.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export PATH="${PATH}:/usr/local/go/bin"

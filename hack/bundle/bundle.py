@@ -5,10 +5,11 @@ made of) and produces, under $KUBEBIN_CACHE/bundle: bin/, images/, SHA256SUMS an
 
 Sources: `source` (default) builds every binary from its upstream Go module through the Go module proxy, with the
 version stamped the way upstream does; `release` downloads the official release files and checks them against
-the checksums published next to them. Our own images (hack/images) are always built locally.
+the checksums published next to them, through the mirrors of artifacts_release_mirrors and --mirror when set.
+Our own images (hack/images) are always built locally.
 
-Each finished file is recorded in manifest.json with a key (its recipe, Go version and source) and its sha256;
-a later run skips a file whose key matches and which still hashes the same.
+Each finished file is recorded in manifest.json with a key (its recipe, source and, for what is built, the Go
+version) and its sha256; a later run skips a file whose key matches and which still hashes the same.
 Files are written to a temporary name and renamed, so an interrupted run resumes cleanly.
 """
 from __future__ import annotations
@@ -49,6 +50,16 @@ def sha256_file(path):
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_hashed(src, dest):
+    """Copy the file object `src` into the file `dest`; return the sha256 of what was written."""
+    h = hashlib.sha256()
+    with open(dest, "wb") as f:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            h.update(chunk)
+            f.write(chunk)
     return h.hexdigest()
 
 
@@ -109,6 +120,38 @@ def placeholders(version, arch):
     }
 
 
+def pairs(flags, option):
+    """Repeated `--option NAME=VALUE` flags as a dict (a later flag wins)."""
+    out = {}
+    for flag in flags:
+        name, sep, value = flag.partition("=")
+        if not sep or not name or not value:
+            die(f"{option} {flag!r}: expected NAME=VALUE")
+        out[name] = value
+    return out
+
+
+def mirror_table(configured, flags):
+    """{upstream URL prefix: replacement prefix} from artifacts_release_mirrors, extended and overridden by the
+    --mirror FROM=TO flags. Both sides must be http(s) URLs."""
+    if not isinstance(configured, dict):
+        die("artifacts_release_mirrors (roles/artifacts/defaults/main.yml) must be a dict "
+            "{upstream URL prefix: mirror URL prefix}")
+    table = {**configured, **pairs(flags, "--mirror")}
+    for upstream, mirror in table.items():
+        for what, url in (("upstream prefix", upstream), ("replacement", mirror)):
+            if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+                die(f"release mirror {upstream!r} -> {mirror!r}: the {what} must start with http:// or https:// "
+                    "and a host, e.g. https://github.com/=https://mirror.example.org/github/")
+    return table
+
+
+def mirrored(mirrors, url):
+    """`url` with its longest matching upstream prefix replaced by that prefix's mirror."""
+    prefix = max((p for p in mirrors if url.startswith(p)), key=len, default="")
+    return mirrors[prefix] + url[len(prefix):] if prefix else url
+
+
 class Builder:
     def __init__(self, args):
         self.args = args
@@ -124,6 +167,11 @@ class Builder:
         except (OSError, ValueError):
             self.manifest = {}
         self.manifest.setdefault("files", {})
+        self.mirrors = mirror_table(self.defaults.get("artifacts_release_mirrors") or {}, args.mirror)
+        pins = self.defaults.get("artifacts_release_sha256") or {}
+        if not isinstance(pins, dict):
+            die("artifacts_release_sha256 (roles/artifacts/defaults/main.yml) must be a dict {archive name: sha256}")
+        self.pins = {**pins, **pairs(args.release_sha256, "--release-sha256")}
         self.env = dict(os.environ)
         self.env.update({
             "GOMODCACHE": self.env.get("GOMODCACHE") or os.path.join(self.cache, "go", "mod"),
@@ -154,10 +202,10 @@ class Builder:
             self._go_version = self.go("env", "GOVERSION", capture=True).strip()
         return self._go_version
 
-    def key(self, recipe):
+    def key(self, recipe, go=True):
         """Build key of one file: what it is made from. A file whose key changed is made again."""
         blob = json.dumps({"recipe": recipe, "source": self.args.source, "arch": self.arch,
-                           "go": self.go_version()}, sort_keys=True)
+                           "go": self.go_version() if go else None}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def up_to_date(self, rel, key):
@@ -170,9 +218,9 @@ class Builder:
             return False
         return True
 
-    def record(self, rel, key, component, version):
+    def record(self, rel, key, component, version, sha256=None):
         self.manifest["files"][rel] = {"key": key, "component": component, "version": version,
-                                       "sha256": sha256_file(os.path.join(self.bundle, rel))}
+                                       "sha256": sha256 or sha256_file(os.path.join(self.bundle, rel))}
         self.save_manifest()
 
     def save_manifest(self):
@@ -288,67 +336,97 @@ class Builder:
             os.replace(out, os.path.join(self.bundle, "bin", binary))
             log(f"{step}/{self.total} {binary}: built in {time.time() - started:.0f}s")
 
-    def fetch(self, url, dest):
-        log(f"downloading {url}")
-        tmp = dest + ".part"
+    def download(self, url, dest=None):
+        """GET `url` through the mirrors: the body, or (with `dest`) its sha256 after streaming it into dest."""
+        real = mirrored(self.mirrors, url)
+        via = f" (mirror of {url})" if real != url else ""
         try:
-            with urllib.request.urlopen(url, timeout=60) as r, open(tmp, "wb") as f:
-                shutil.copyfileobj(r, f)
-        except OSError as e:
-            die(f"download failed: {url}: {e}")
-        os.replace(tmp, dest)
-        return dest
+            with urllib.request.urlopen(real, timeout=60) as r:
+                if dest is None:
+                    return r.read()
+                log(f"downloading {real}{via}")
+                return copy_hashed(r, dest)
+        except OSError as e:  # HTTP errors, unreachable hosts and timeouts are all OSErrors
+            if dest and os.path.exists(dest):
+                os.unlink(dest)
+            die(f"download failed: {real}{via}: {e}")
+        return ""
 
     def published_sha256(self, rel, url, filename):
-        """The checksum the project publishes for `url`: from a .sha256 file or a SHA256SUMS list."""
+        """(sha256, where it comes from) that the project publishes for `url`: a .sha256 file, a SHA256SUMS list,
+        or a pin (artifacts_release_sha256 / --release-sha256) for projects that publish none."""
         ph = {**rel, "url": url}
-        if rel.get("sha256_url"):
-            text = urllib.request.urlopen(rel["sha256_url"].format(**ph), timeout=60).read().decode()
-            return text.split()[0]
-        if rel.get("sums_url"):
-            text = urllib.request.urlopen(rel["sums_url"].format(**ph), timeout=60).read().decode()
-            for line in text.splitlines():
-                parts = line.split()
-                if len(parts) == 2 and parts[1].lstrip("*").endswith(filename):
-                    return parts[0]
-            die(f"{filename} is not listed in {rel['sums_url'].format(**ph)}")
-        pinned = (self.defaults.get("artifacts_release_sha256") or {}).get(filename)
-        if pinned:
-            return pinned
-        die(f"{url}: the project publishes no checksum; pin one as artifacts_release_sha256['{filename}'] "
-            "in roles/artifacts/defaults/main.yml")
-        return ""
+        if rel.get("sha256_url") or rel.get("sums_url"):
+            where = (rel.get("sha256_url") or rel["sums_url"]).format(**ph)
+            text = self.download(where).decode(errors="replace")
+            if rel.get("sha256_url"):
+                found = text.split()[:1]
+            else:
+                found = [p[0] for p in (line.split() for line in text.splitlines())
+                         if len(p) == 2 and p[1].lstrip("*").rsplit("/", 1)[-1] == filename]
+                if not found:
+                    die(f"{filename} is not listed in {mirrored(self.mirrors, where)}")
+            where = mirrored(self.mirrors, where)
+        else:
+            where = f"artifacts_release_sha256['{filename}']"
+            found = [self.pins[filename]] if filename in self.pins else []
+            if not found:
+                die(f"{url}: the project publishes no checksum; pin one as artifacts_release_sha256['{filename}'] "
+                    f"in roles/artifacts/defaults/main.yml or pass --release-sha256 {filename}=<sha256>")
+        if not found or not re.fullmatch(r"[0-9a-fA-F]{64}", found[0]):
+            die(f"{where} holds no sha256 for {filename}")
+        return found[0].lower(), where
+
+    def release_file(self, rel, ph, url, dl):
+        """The release file `url` in the download directory `dl`, downloaded only when it is missing or differs
+        from the published checksum; a download that does not match is deleted, never kept."""
+        filename = url.rsplit("/", 1)[1]
+        local = os.path.join(dl, filename)
+        want, where = self.published_sha256({**rel, **ph}, url, filename)
+        if os.path.isfile(local) and sha256_file(local) == want:
+            return local, want
+        part = local + ".part"
+        got = self.download(url, part)
+        if got != want:
+            os.unlink(part)
+            die(f"{filename}: downloaded from {mirrored(self.mirrors, url)}, its sha256 {got} does not match the "
+                f"published checksum {want} ({where})")
+        os.replace(part, local)
+        return local, want
 
     def build_release(self, name, comp, todo):
         ph = placeholders(comp["version"], self.arch)
         rel = comp["release"]
         dl = os.path.join(self.cache, "downloads", f"{name}-{comp['version']}")
         os.makedirs(dl, exist_ok=True)
+        files = {}  # url -> (verified local file, sha256): an archive of several binaries is fetched once
+        made = {}  # binary -> sha256
         for binary, step in todo:
-            log(f"{step}/{self.total} {binary}: downloading release {comp['version']}")
             bph = {**ph, "binary": binary}
             url = rel["url"].format(**bph)
-            filename = url.rsplit("/", 1)[1]
-            local = os.path.join(dl, filename)
-            want = self.published_sha256({**rel, **bph}, url, filename)
-            if not os.path.isfile(local) or sha256_file(local) != want:
-                self.fetch(url, local)
-            got = sha256_file(local)
-            if got != want:
-                die(f"{filename}: sha256 {got} does not match the published {want}")
+            if url not in files:
+                files[url] = self.release_file(rel, bph, url, dl)
+            local, made[binary] = files[url]
+            log(f"{step}/{self.total} {binary}: from {os.path.basename(local)}")
             out = os.path.join(self.bundle, "bin", f".tmp-{binary}")
             if rel.get("member"):
                 member = rel["member"].format(**bph)
-                with tarfile.open(local) as tf:
-                    src = tf.extractfile(member)
-                    if src is None:
-                        die(f"{filename} has no file {member}")
-                    with open(out, "wb") as f:
-                        shutil.copyfileobj(src, f)
+                try:
+                    with tarfile.open(local) as tf:
+                        src = tf.extractfile(member)  # KeyError when missing, None when not a regular file
+                        if src is None:
+                            raise KeyError(f"{member} is not a regular file")
+                        with src:
+                            made[binary] = copy_hashed(src, out)
+                except (KeyError, tarfile.TarError) as e:
+                    if os.path.exists(out):
+                        os.unlink(out)
+                    die(f"{os.path.basename(local)} has no file {member}: {e}")
             else:
                 shutil.copyfile(local, out)
             os.chmod(out, 0o755)
             os.replace(out, os.path.join(self.bundle, "bin", binary))
+        return made
 
     # --- images -----------------------------------------------------------------------------------------------
     def build_image(self, key, image, step):
@@ -377,6 +455,9 @@ class Builder:
         images = self.vars["artifacts_image_files"]
         self.total = sum(len(c["binaries"]) for c in comps.values()) + len(images)
         log(f"source={source} cache={self.cache} ({self.total} artifacts)")
+        if source == "release":
+            for upstream, mirror in sorted(self.mirrors.items()):
+                log(f"mirror: {upstream} -> {mirror}")
         wanted, step = [], 0
         for name, comp in comps.items():
             ph = placeholders(comp["version"], self.arch)
@@ -389,19 +470,20 @@ class Builder:
                 step += 1
                 rel = f"bin/{binary}"
                 wanted.append(rel)
-                keys[binary] = self.key({**base, "binary": binary, "spec": b if source == "source" else {}})
+                keys[binary] = self.key({**base, "binary": binary, "spec": b if source == "source" else {}},
+                                        go=source == "source")
                 if self.up_to_date(rel, keys[binary]):
                     log(f"{step}/{self.total} {binary} {comp['version']}: up to date")
                 else:
                     todo.append((binary, step))
             if not todo:
                 continue
-            (self.build_source if source == "source" else self.build_release)(name, comp, todo)
+            made = (self.build_source if source == "source" else self.build_release)(name, comp, todo) or {}
             for binary, _step in todo:
                 said = self.check_version(os.path.join(self.bundle, "bin", binary),
                                           comp["binaries"][binary]["version_args"], ph["v"])
                 log(f"{binary}: version check ok: {said}")
-                self.record(f"bin/{binary}", keys[binary], name, comp["version"])
+                self.record(f"bin/{binary}", keys[binary], name, comp["version"], made.get(binary))
         for key, image in images.items():
             step += 1
             wanted.append(self.build_image(key, image, step))
@@ -471,6 +553,12 @@ def main():
                    default=os.environ.get("KUBEBIN_BUNDLE_SOURCE", "source"))
     p.add_argument("--cache", default=os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin")
     p.add_argument("--jobs", type=int, default=int(os.environ.get("KUBEBIN_BUNDLE_JOBS", "2")))
+    p.add_argument("--mirror", action="append", default=[], metavar="FROM=TO",
+                   help="release source: fetch URLs starting with FROM from TO instead (repeatable; extends and "
+                        "overrides artifacts_release_mirrors)")
+    p.add_argument("--release-sha256", action="append", default=[], metavar="FILE=SHA256",
+                   help="release source: the sha256 of a release archive whose project publishes no checksum "
+                        "(repeatable; extends and overrides artifacts_release_sha256)")
     p.add_argument("--verify-versions", action="store_true",
                    help="only run each bundled binary's version command and compare with the declared version")
     args = p.parse_args()
