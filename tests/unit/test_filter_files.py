@@ -1,0 +1,70 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""files_stale (plugins/filter/files.py) against the real output of ansible.builtin.find's statinfo."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible.modules.find import statinfo
+
+from ansible_collections.kubebin.cluster.plugins.filter.files import files_stale
+
+SUM = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256 of empty content
+
+
+def found_of(*paths):
+    """What find returns for these paths (statinfo is the function find itself uses), with the sha256 checksum."""
+    out = []
+    for path in paths:
+        info = statinfo(os.lstat(path))
+        info["path"] = path
+        if info["isreg"]:
+            with open(path, "rb") as f:
+                info["checksum"] = SUM if not f.read() else "other"
+        out.append(info)
+    return out
+
+
+@pytest.fixture(name="tree")
+def tree_fixture(tmp_path):
+    (tmp_path / "d").mkdir(mode=0o755)
+    os.chmod(tmp_path / "d", 0o755)
+    f = tmp_path / "d" / "f"
+    f.write_bytes(b"")
+    os.chmod(f, 0o600)
+    return tmp_path
+
+
+def test_all_in_place(tree):
+    d, f = str(tree / "d"), str(tree / "d" / "f")
+    owner = found_of(f)[0]["pw_name"]
+    wanted = [{"path": d, "state": "directory", "mode": "0755"},
+              {"path": f, "mode": "0600", "owner": owner, "group": None, "checksum": SUM}]
+    assert not files_stale(found_of(d, f), wanted)
+
+
+@pytest.mark.parametrize("change", [
+    {"mode": "0644"}, {"mode": "600"}, {"owner": "nobody-else"}, {"group": "nogroup-else"}, {"checksum": "0" * 64},
+])
+def test_one_field_differs(tree, change):
+    f = str(tree / "d" / "f")
+    want = {"path": f, "mode": "0600", "checksum": SUM, **change}
+    expected = [] if change == {"mode": "600"} else [f]  # 600 and 0600 are the same mode
+    assert files_stale(found_of(f), [want]) == expected
+
+
+def test_missing_and_wrong_type(tree):
+    d, f = str(tree / "d"), str(tree / "d" / "f")
+    wanted = [{"path": str(tree / "nope")}, {"path": d}, {"path": f, "state": "directory"}]
+    assert files_stale(found_of(d, f), wanted) == [str(tree / "nope"), d, f]
+
+
+@pytest.mark.parametrize("found,wanted,message", [
+    ("x", [], "expects a list"),
+    ([], [{"mode": "0644"}], "needs a path"),
+    ([{"path": "/a", "isreg": True, "mode": "0644"}], [{"path": "/a", "mode": "rw-r--r--"}], "not an octal string"),
+])
+def test_bad_input(found, wanted, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        files_stale(found, wanted)
