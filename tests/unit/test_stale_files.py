@@ -1,14 +1,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""files_stale (plugins/filter/files.py) against the real output of ansible.builtin.find's statinfo."""
+"""The comparison behind kubebin.cluster.stale_files (plugins/plugin_utils/_files.py), against the real output of
+ansible.builtin.find's statinfo."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ansible.errors import AnsibleFilterError
 from ansible.modules.find import statinfo
 
-from ansible_collections.kubebin.cluster.plugins.filter.files import files_stale
+from ansible_collections.kubebin.cluster.plugins.plugin_utils._files import files_stale, find_args
 
 SUM = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256 of empty content
 
@@ -61,10 +61,21 @@ def test_missing_and_wrong_type(tree):
 
 
 @pytest.mark.parametrize("found,wanted,message", [
-    ("x", [], "expects a list"),
-    ([], [{"mode": "0644"}], "needs a path"),
+    ([], "x", "expects a list of wanted entries"),
+    ([], [{"mode": "0644"}], "needs an absolute path"),
+    ([], [{"path": "relative"}], "needs an absolute path"),
+    ([], [{"path": "/a", "state": "link"}], "state must be file or directory"),
     ([{"path": "/a", "isreg": True, "mode": "0644"}], [{"path": "/a", "mode": "rw-r--r--"}], "not an octal string"),
+    ("x", [], "expects the files list"),
 ])
 def test_bad_input(found, wanted, message):
-    with pytest.raises(AnsibleFilterError, match=message):
+    with pytest.raises(ValueError, match=message):
         files_stale(found, wanted)
+
+
+def test_find_args_cover_files_and_directories():
+    args = find_args([{"path": "/etc/kubernetes/pki", "state": "directory"}, {"path": "/etc/kubernetes/pki/ca.crt"},
+                      {"path": "/etc/kubernetes/admin.kubeconfig"}])
+    assert args["paths"] == ["/etc/kubernetes", "/etc/kubernetes/pki"]
+    assert args["patterns"] == ["admin.kubeconfig", "ca.crt", "pki"]
+    assert args["file_type"] == "any" and args["get_checksum"] and args["checksum_algorithm"] == "sha256"

@@ -1,0 +1,31 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action for kubebin.cluster.stale_files: one ansible.builtin.find call on the host, compared on the controller."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kubebin.cluster.plugins.plugin_utils import _files
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = True
+    _VALID_ARGS = frozenset(("files",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        _unused, args = self.validate_argument_spec(
+            argument_spec={"files": {"type": "list", "elements": "dict", "required": True}})
+        wanted = args["files"]
+        try:
+            find_args = _files.find_args(wanted)
+        except ValueError as exc:
+            return {**result, "failed": True, "msg": f"stale_files: bad files entry: {exc}"}
+        if not wanted:
+            return {**result, "changed": False, "stale": []}
+        found = self._execute_module(module_name="ansible.builtin.find", module_args=find_args, task_vars=task_vars)
+        if found.get("failed"):
+            return {**result, "failed": True, "msg": f"stale_files: find failed: {found.get('msg')}"}
+        result.update(changed=False, stale=_files.files_stale(found.get("files", []), wanted))
+        return result

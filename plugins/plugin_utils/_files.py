@@ -1,0 +1,64 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compare wanted files and directories with what ansible.builtin.find saw on a host (controller side)."""
+
+from __future__ import annotations
+
+import posixpath
+
+_FIELDS = {"mode": "mode", "owner": "pw_name", "group": "gr_name", "checksum": "checksum"}
+
+
+def _octal(value, path):
+    try:
+        return "%04o" % int(str(value), 8)
+    except ValueError as exc:
+        raise ValueError(f"{path}: mode '{value}' is not an octal string like '0644'") from exc
+
+
+def check_wanted(wanted):
+    """Fail with ValueError unless wanted is a list of dicts that each have an absolute path."""
+    if not isinstance(wanted, list):
+        raise ValueError(f"expects a list of wanted entries, got {type(wanted).__name__}")
+    for want in wanted:
+        if not isinstance(want, dict) or not str(want.get("path") or "").startswith("/"):
+            raise ValueError(f"every wanted entry needs an absolute path, got {want!r}")
+        if want.get("state", "file") not in ("file", "directory"):
+            raise ValueError(f"{want['path']}: state must be file or directory, got {want['state']!r}")
+        if want.get("mode") is not None:
+            _octal(want["mode"], want["path"])
+
+
+def find_args(wanted):
+    """Arguments of ONE ansible.builtin.find call that sees every wanted entry (files and directories)."""
+    check_wanted(wanted)
+    paths = sorted({posixpath.dirname(w["path"].rstrip("/")) for w in wanted})
+    names = sorted({posixpath.basename(w["path"].rstrip("/")) for w in wanted})
+    return {"paths": paths, "patterns": names, "file_type": "any", "hidden": True,
+            "get_checksum": True, "checksum_algorithm": "sha256"}
+
+
+def files_stale(found, wanted):
+    """Paths of `wanted` entries missing from `found` (find's files) or differing in type, mode, owner, group or
+    checksum. A field that is absent or None in a wanted entry is not compared."""
+    check_wanted(wanted)
+    if not isinstance(found, list):
+        raise ValueError(f"expects the files list of ansible.builtin.find, got {type(found).__name__}")
+    seen = {f.get("path"): f for f in found if isinstance(f, dict)}
+    stale = []
+    for want in wanted:
+        path = want["path"].rstrip("/")
+        have = seen.get(path)
+        is_dir = want.get("state", "file") == "directory"
+        if have is None or bool(have.get("isdir")) != is_dir or (not is_dir and not have.get("isreg")):
+            stale.append(want["path"])
+            continue
+        for field, key in _FIELDS.items():
+            value = want.get(field)
+            if value is None:
+                continue
+            if field == "mode":
+                value = _octal(value, path)
+            if str(have.get(key, "")) != str(value):
+                stale.append(want["path"])
+                break
+    return stale
