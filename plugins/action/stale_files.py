@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.kubebin.cluster.plugins.plugin_utils import _files
 
@@ -24,6 +27,12 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": f"stale_files: bad files entry: {exc}"}
         if not wanted:
             return {**result, "changed": False, "stale": []}
+        if any(w.get("template") for w in wanted):
+            # Render like ansible.builtin.template does, through the template lookup (role search path, same vars).
+            lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
+            wanted = [{**w, "checksum": hashlib.sha256(
+                lookup.run([w["template"]], variables=task_vars)[0].encode("utf-8")).hexdigest()}
+                if w.get("template") else w for w in wanted]
         found = self._execute_module(module_name="ansible.builtin.find", module_args=find_args, task_vars=task_vars)
         if found.get("failed"):
             return {**result, "failed": True, "msg": f"stale_files: find failed: {found.get('msg')}"}

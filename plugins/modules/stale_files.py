@@ -35,7 +35,8 @@ options:
     description:
       - The wanted files and directories. Each entry is a dict with C(path) (absolute) and optionally C(state)
         (V(file), the default, or V(directory)), C(mode) (an octal string), C(owner), C(group) and C(checksum) (the
-        sha256 the file must have, for example C(lookup('ansible.builtin.template', 'x.j2') | hash('sha256'))).
+        sha256 the file must have) or C(template) (a template name, found and rendered like
+        M(ansible.builtin.template) does with the task's variables; its sha256 becomes the checksum).
       - A field that is absent or null is not compared. Other keys are ignored, so the same list can drive the
         tasks that write the files.
     type: list
@@ -51,9 +52,11 @@ EXAMPLES = r"""
         state: directory
         mode: "0755"
       - path: /etc/etcd/etcd.env
+        template: etcd.env.j2
         mode: "0600"
         owner: root
-        checksum: "{{ lookup('ansible.builtin.template', 'etcd.env.j2') | hash('sha256') }}"
+      - path: /etc/etcd/marker.json
+        checksum: "{{ marker_content | hash('sha256') }}"
   register: etcd_files
 
 - name: Write the environment file only when it differs

@@ -45,7 +45,7 @@ def tree_fixture(tmp_path):
 
 def _wanted(tree, **change):
     conf = {"path": str(tree / "app.conf"), "mode": "0600",
-            "checksum": hashlib.sha256(b"hello\n").hexdigest(), "template": "ignored.j2", **change}
+            "checksum": hashlib.sha256(b"hello\n").hexdigest(), "notify": "ignored by the action", **change}
     return [{"path": str(tree), "state": "directory", "mode": "0755"}, conf]
 
 
@@ -75,3 +75,12 @@ def test_check_mode_reads_the_same(tree, tmp_path):
 def test_bad_entries_fail_with_a_message(tmp_path, entry, message):
     result = _stale(tmp_path, [entry])
     assert result["failed"] and message in result["msg"] and "stale_files: bad files entry" in result["msg"]
+
+
+def test_template_entries_are_rendered_with_the_task_vars(tree, tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "app.conf.j2").write_text("{{ 'hel' ~ 'lo' }}\n")
+    (tmp_path / "templates" / "other.conf.j2").write_text("{{ 'bye' }}\n")
+    conf = str(tree / "app.conf")
+    assert _stale(tmp_path, [{"path": conf, "template": "app.conf.j2", "mode": "0600"}])["stale"] == []
+    assert _stale(tmp_path, [{"path": conf, "template": "other.conf.j2", "mode": "0600"}])["stale"] == [conf]
