@@ -1,41 +1,10 @@
-"""Checks of the etcd scenario, after converge, idempotence, check mode and side_effect.yml (3 lab nodes)."""
-import base64
+"""Per-member checks of the etcd scenario, on every member, after converge, idempotence, check mode and
+side_effect.yml (cluster-wide checks: test_etcd_cluster.py)."""
 import hashlib
 import json
 import os
 
-import pytest
-
-PKI = "/etc/etcd/pki"
-ETCDCTL = ("/usr/local/bin/etcdctl --cacert=%s/ca.crt --cert=%s/healthcheck-client.crt "
-           "--key=%s/healthcheck-client.key" % (PKI, PKI, PKI))
-NAMES = ("master01", "node01", "node02")
-
-
-def members(host):
-    """{member name: kubebin_node_ip} from the inventory."""
-    runner = host.backend.ansible_runner
-    return {n: runner.get_variables(n)["kubebin_node_ip"] for n in NAMES}
-
-
-def all_endpoints(host):
-    return ",".join("https://%s:2379" % ip for ip in members(host).values())
-
-
-def run_once(host):
-    """Cluster-wide checks run from master01 only."""
-    if host.backend.get_hostname() != "master01":
-        pytest.skip("cluster-wide check, run from master01")
-
-
-def pki_dir(host):
-    return host.ansible.get_variables()["kubebin_pki_dir"]
-
-
-def ctl(host, args, endpoints=None):
-    out = host.run("%s --endpoints=%s %s" % (ETCDCTL, endpoints or all_endpoints(host), args))
-    assert out.rc == 0, out.stderr
-    return out.stdout
+from etcd_common import PKI, ctl, pki_dir
 
 
 def test_service_runs_as_etcd_with_tls_settings(host):
@@ -74,76 +43,3 @@ def test_marker_names_the_cluster(host):
     marker = json.loads(host.file("/var/lib/etcd/default.etcd.cluster.json").content_string)
     status = json.loads(ctl(host, "member list -w json --hex", "https://127.0.0.1:2379"))
     assert marker == {"token": "kubebin-molecule-etcd", "cluster_id": status["header"]["cluster_id"]}
-
-
-def test_endpoint_health_cluster(host):
-    run_once(host)
-    health = json.loads(ctl(host, "endpoint health --cluster -w json"))
-    assert len(health) == 3 and all(h["health"] for h in health)
-
-
-def test_member_list_three_started(host):
-    run_once(host)
-    rows = [line.split(", ") for line in ctl(host, "member list -w simple").splitlines()]
-    assert sorted((r[1], r[2]) for r in rows) == [("started", n) for n in NAMES]
-    for r in rows:
-        assert r[3] == "https://%s:2380" % members(host)[r[2]] and r[5] == "false"
-
-
-def test_client_without_certificate_is_refused(host):
-    run_once(host)
-    for ip in members(host).values():
-        out = host.run("/usr/local/bin/etcdctl --cacert=%s/ca.crt --endpoints=https://%s:2379 "
-                       "--dial-timeout=3s --command-timeout=5s get /kubebin-test/outage" % (PKI, ip))
-        assert out.rc != 0, ip
-        assert "written-while" not in out.stdout
-
-
-def test_client_with_kubernetes_ca_certificate_is_refused(host):
-    run_once(host)
-    for name in ("admin.crt", "admin.key"):
-        host.ansible("copy", "src=%s/%s dest=/root/kube-%s mode=0600" % (pki_dir(host), name, name), check=False)
-    for ip in members(host).values():
-        out = host.run("/usr/local/bin/etcdctl --cacert=%s/ca.crt --cert=/root/kube-admin.crt "
-                       "--key=/root/kube-admin.key --endpoints=https://%s:2379 --dial-timeout=3s "
-                       "--command-timeout=5s get /kubebin-test/outage" % (PKI, ip))
-        assert out.rc != 0, ip
-        assert "written-while" not in out.stdout
-    # the same request with an etcd-CA client certificate works
-    assert "written-while" in ctl(host, "get /kubebin-test/outage", "https://127.0.0.1:2379")
-
-
-def test_1000_keys_on_every_member(host):
-    run_once(host)
-    for ip in members(host).values():
-        # serializable: answered from that member's own store
-        out = json.loads(ctl(host, "get --prefix /kubebin-test/keys/ --consistency=s -w json",
-                             "https://%s:2379" % ip))
-        kvs = {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode() for kv in out["kvs"]}
-        assert kvs == {"/kubebin-test/keys/%04d" % n: "value-%d" % n for n in range(1, 1001)}, ip
-        outage = ctl(host, "get /kubebin-test/outage --consistency=s --print-value-only", "https://%s:2379" % ip)
-        assert outage.strip() == "written-while-node02-was-down", ip
-
-
-def test_hashkv_agrees(host):
-    run_once(host)
-    hashes = json.loads(ctl(host, "endpoint hashkv --cluster -w json"))
-    assert len(hashes) == 3
-    assert len({h["HashKV"]["hash"] for h in hashes}) == 1
-
-
-def test_restart_was_rolling(host):
-    """side_effect.yml recorded each member's last stop (InactiveEnter) and start (ActiveEnter) after the restart."""
-    run_once(host)
-    times = {}
-    for name in NAMES:
-        rec = dict(line.split("=", 1) for line in
-                   host.file("/var/tmp/kubebin-etcd-roll-%s.txt" % name).content_string.splitlines() if "=" in line)
-        times[name] = (int(rec["InactiveEnterTimestampMonotonic"]), int(rec["ActiveEnterTimestampMonotonic"]),
-                       int(rec["BeforeRollMonotonic"]))
-    windows = sorted((stop, start) for stop, start, _before in times.values())
-    # every member was restarted by the side effect's role run ...
-    assert all(stop > before and start > stop for stop, start, before in times.values()), times
-    # ... one at a time: each stopped only after the previous one was running again
-    for (_prev_stop, prev_start), (next_stop, _next_start) in zip(windows, windows[1:]):
-        assert next_stop > prev_start, times
