@@ -27,14 +27,21 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": f"stale_files: bad files entry: {exc}"}
         if not wanted:
             return {**result, "changed": False, "stale": []}
-        if any(w.get("template") for w in wanted):
-            # Render like ansible.builtin.template does, through the template lookup (role search path, same vars).
-            lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
-            wanted = [{**w, "checksum": hashlib.sha256(
-                lookup.run([w["template"]], variables=task_vars)[0].encode("utf-8")).hexdigest()}
-                if w.get("template") else w for w in wanted]
+        wanted = [self._with_checksum(w, task_vars) for w in wanted]
         found = self._execute_module(module_name="ansible.builtin.find", module_args=find_args, task_vars=task_vars)
         if found.get("failed"):
             return {**result, "failed": True, "msg": f"stale_files: find failed: {found.get('msg')}"}
         result.update(changed=False, stale=_files.files_stale(found.get("files", []), wanted))
         return result
+
+    def _with_checksum(self, entry, task_vars):
+        """The entry with the sha256 of its `content` or of its rendered `template` as checksum."""
+        if entry.get("content") is not None:
+            data = str(entry["content"])
+        elif entry.get("template"):
+            # Rendered like ansible.builtin.template does, through the template lookup (role search path, task vars).
+            lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
+            data = lookup.run([entry["template"]], variables=task_vars)[0]
+        else:
+            return entry
+        return {**entry, "checksum": hashlib.sha256(data.encode("utf-8")).hexdigest()}

@@ -35,8 +35,9 @@ options:
     description:
       - The wanted files and directories. Each entry is a dict with C(path) (absolute) and optionally C(state)
         (V(file), the default, or V(directory)), C(mode) (an octal string), C(owner), C(group) and C(checksum) (the
-        sha256 the file must have) or C(template) (a template name, found and rendered like
-        M(ansible.builtin.template) does with the task's variables; its sha256 becomes the checksum).
+        sha256 the file must have), C(content) (the text the file must hold, as for M(ansible.builtin.copy)) or
+        C(template) (a template name, found and rendered like M(ansible.builtin.template) does with the task's
+        variables); the sha256 of C(content) or of the rendered template becomes the checksum.
       - A field that is absent or null is not compared. Other keys are ignored, so the same list can drive the
         tasks that write the files.
     type: list
@@ -76,5 +77,3 @@ stale:
   sample: [/etc/etcd/etcd.env]
 """
 
-if __name__ == "__main__":
-    raise SystemExit("kubebin.cluster.stale_files is an action plugin; it runs on the controller, not as a module")

@@ -84,3 +84,9 @@ def test_template_entries_are_rendered_with_the_task_vars(tree, tmp_path):
     conf = str(tree / "app.conf")
     assert _stale(tmp_path, [{"path": conf, "template": "app.conf.j2", "mode": "0600"}])["stale"] == []
     assert _stale(tmp_path, [{"path": conf, "template": "other.conf.j2", "mode": "0600"}])["stale"] == [conf]
+
+
+def test_content_entries(tree, tmp_path):
+    conf = str(tree / "app.conf")
+    assert _stale(tmp_path, [{"path": conf, "content": "hello\n"}])["stale"] == []
+    assert _stale(tmp_path, [{"path": conf, "content": "hello"}])["stale"] == [conf]
