@@ -68,7 +68,9 @@ prereqs: venv docker host-sysctl image bundle
 .PHONY: lint
 lint: venv
 	@echo "==> [lint] ansible-lint (production profile)"
-	$(BIN)/ansible-lint --profile production
+	@# ANSIBLE_HOME here: ansible-lint puts $$ANSIBLE_HOME/collections (default ~/.ansible) before ours, and a copy
+	@# of kubebin.cluster another checkout installed there would shadow this one.
+	ANSIBLE_HOME=$(CURDIR)/.cache/ansible-lint-home $(BIN)/ansible-lint --profile production
 
 .PHONY: sanity
 sanity: venv
