@@ -38,7 +38,7 @@ run_site() {
     exit 1
   }
   end=$(date +%s.%N)
-  printf '%.1f' "$(echo "$end - $start" | bc)"
+  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
 }
 
 mkdir -p "$LOGDIR"
