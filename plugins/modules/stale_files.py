@@ -30,6 +30,7 @@ attributes:
     description: Reads only, the same in check mode.
   diff_mode:
     support: none
+    description: Reports no diff; it changes nothing.
 options:
   files:
     description:
@@ -76,4 +77,3 @@ stale:
   elements: str
   sample: [/etc/etcd/etcd.env]
 """
-
