@@ -26,12 +26,13 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             return {**result, "failed": True, "msg": f"stale_files: bad files entry: {exc}"}
         if not wanted:
-            return {**result, "changed": False, "stale": []}
+            return {**result, "changed": False, "stale": [], "checksums": {}}
         wanted = [self._with_checksum(w, task_vars) for w in wanted]
         found = self._execute_module(module_name="ansible.builtin.find", module_args=find_args, task_vars=task_vars)
         if found.get("failed"):
             return {**result, "failed": True, "msg": f"stale_files: find failed: {found.get('msg')}"}
-        result.update(changed=False, stale=_files.files_stale(found.get("files", []), wanted))
+        result.update(changed=False, stale=_files.files_stale(found.get("files", []), wanted),
+                      checksums={w["path"]: w["checksum"] for w in wanted if w.get("checksum")})
         return result
 
     def _with_checksum(self, entry, task_vars):

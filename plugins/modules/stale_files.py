@@ -76,4 +76,11 @@ stale:
   type: list
   elements: str
   sample: [/etc/etcd/etcd.env]
+checksums:
+  description:
+    - The wanted sha256 of every entry that has one (given as C(checksum), or of its C(content) or rendered
+      C(template)), by path, so the caller can record what it installs without computing it again.
+  returned: success
+  type: dict
+  sample: {/etc/etcd/etcd.env: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}
 """

@@ -88,5 +88,6 @@ def test_template_entries_are_rendered_with_the_task_vars(tree, tmp_path):
 
 def test_content_entries(tree, tmp_path):
     conf = str(tree / "app.conf")
-    assert _stale(tmp_path, [{"path": conf, "content": "hello\n"}])["stale"] == []
+    result = _stale(tmp_path, [{"path": conf, "content": "hello\n"}, {"path": str(tree), "state": "directory"}])
+    assert result["stale"] == [] and result["checksums"] == {conf: hashlib.sha256(b"hello\n").hexdigest()}
     assert _stale(tmp_path, [{"path": conf, "content": "hello"}])["stale"] == [conf]
