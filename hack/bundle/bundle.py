@@ -107,6 +107,21 @@ def tree_hash(top):
     return h.hexdigest()
 
 
+def local_copy(path):
+    """Where the wrapper module keeps its copy of a local_replaces tree (`path`, relative to the repository). The
+    replace directive names this relative path, so the binary's build info (`go version -m`) does not carry the
+    checkout's location and the same sources give the same binary from any checkout."""
+    return "./local/" + os.path.basename(path.rstrip("/"))
+
+
+def sync_tree(src, dest):
+    """Make `dest` an exact copy of the tree `src`, replacing it whole when any name or content differs."""
+    if os.path.isdir(dest) and tree_hash(dest) == tree_hash(src):
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest)
+
+
 def placeholders(version, arch):
     m = re.match(r"v?(\d+)\.(\d+)", version)
     return {
@@ -288,8 +303,10 @@ class Builder:
             for old, new in local:
                 if new.startswith("./staging/"):
                     reps.append((old, f"{old} {staging_version}"))
+        wdir = os.path.join(self.work, f"{name}-{version}")
         for old, path in comp.get("local_replaces", {}).items():
-            reps.append((old, os.path.join(REPO, path)))
+            sync_tree(os.path.join(REPO, path), os.path.join(wdir, local_copy(path)))
+            reps.append((old, local_copy(path)))
         lines = [f"module kubebin.local/bundle/{name}", "", f"go {go_line.group(1) if go_line else '1.26'}", "",
                  "require ("]
         lines += [f"\t{m} {version}" for m in modules]
@@ -299,7 +316,6 @@ class Builder:
         gomod = "\n".join(lines)
         pkgs = sorted({b["package"] for b in comp["binaries"].values()})
         tools = "//go:build tools\n\npackage tools\n\nimport (\n" + "".join(f'\t_ "{p}"\n' for p in pkgs) + ")\n"
-        wdir = os.path.join(self.work, f"{name}-{version}")
         stamp = hashlib.sha256((gomod + tools).encode()).hexdigest()
         stamp_path = os.path.join(wdir, ".tidy-stamp")
         try:
@@ -464,7 +480,8 @@ class Builder:
             base = ({k: v for k, v in comp.items() if k not in ("release", "binaries")} if source == "source"
                     else {"version": comp["version"], "release": comp["release"]})
             if source == "source" and comp.get("local_replaces"):
-                base["local_trees"] = [tree_hash(os.path.join(REPO, p)) for p in comp["local_replaces"].values()]
+                base["local_copies"] = {local_copy(p): tree_hash(os.path.join(REPO, p))
+                                        for p in comp["local_replaces"].values()}
             todo, keys = [], {}
             for binary, b in comp["binaries"].items():
                 step += 1
