@@ -348,6 +348,12 @@ class Builder:
             self.go("build", "-p", str(self.args.jobs), "-trimpath", "-ldflags", ldflags,
                     *(["-tags", ",".join(tags)] if tags else []), "-o", out, b["package"], cwd=wdir,
                     cgo=comp.get("cgo", False))
+            # A local directory in the build info (a replace by absolute path) would make the binary differ per checkout.
+            local = re.findall(r"^\s*=>\s+(/\S+)", self.go("version", "-m", out, capture=True), re.M)
+            if local:
+                os.unlink(out)
+                die(f"{binary}: its build info names local directories {local}; replace them by paths inside the "
+                    "wrapper module (see local_copy) so the binary is the same from any checkout")
             os.chmod(out, 0o755)
             os.replace(out, os.path.join(self.bundle, "bin", binary))
             log(f"{step}/{self.total} {binary}: built in {time.time() - started:.0f}s")
