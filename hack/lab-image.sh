@@ -12,9 +12,10 @@ SUITE=bookworm
 MIRROR=${KUBEBIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${KUBEBIN_CACHE:-/var/cache/kubebin}/lab-image
 # systemd + python3 for Ansible; python3-apt for ansible.builtin.apt; the rest is what every Kubernetes node
-# installs anyway (the prepare role still declares them) so that tests do not download them on each run.
+# installs anyway (the prepare role still declares them) so that tests do not download them on each run. ufw is
+# installed (inactive, as Debian ships it) so the cluster scenarios can run behind a default-deny firewall.
 PACKAGES=(systemd systemd-sysv dbus python3 python3-apt iproute2 iputils-ping ca-certificates procps kmod curl
-  iptables conntrack socat ipset chrony)
+  iptables conntrack socat ipset chrony ufw)
 
 log() { echo "==> [lab-image] $*"; }
 

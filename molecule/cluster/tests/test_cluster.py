@@ -9,6 +9,7 @@ import os
 
 import pytest
 import testinfra
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -25,6 +26,15 @@ NODE_PORT = 30080
 KUBECTL = ("/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig "
            "--server https://127.0.0.1:6443")
 UNITS_LOG = "/var/lib/kubebin-test/units.log"
+
+
+# Both cluster scenarios enable ufw (default deny incoming and routed) before site.yml (molecule/cluster/prepare.yml).
+# molecule/cluster runs prepare_firewall: open (KUBEBIN_TEST_FIREWALL=open), so every test here also proves that the
+# opened ports are enough; cluster-containerd and `make lab` run the default, disable.
+FIREWALL = os.environ.get("KUBEBIN_TEST_FIREWALL", "disable")
+PREPARE_DEFAULTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "prepare", "defaults", "main.yml")
+GROUPS = {"master01": ["etcd", "kube_control_plane"], "node01": ["etcd", "kube_node"],
+          "node02": ["etcd", "kube_node"]}
 
 
 def node(name):
@@ -188,6 +198,24 @@ def test_kubectl_logs_and_exec(host, pods):
         name = p["metadata"]["name"]
         assert "listening on" in kubectl(host, f"-n {NS} logs {name}")
         assert kubectl(host, f"-n {NS} exec {name} -- /webserver -version").strip() == "kubebin webserver 1.0"
+
+
+@pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
+def test_firewall(name):
+    status = node(name).check_output("ufw status")
+    if FIREWALL == "open":
+        with open(PREPARE_DEFAULTS) as f:
+            ports = yaml.safe_load(f)["prepare_firewall_ports"]
+        # 123/udp: every Molecule node serves time (prepare_chrony_serve_subnets in .config/molecule/config.yml).
+        wanted = {p.replace("-", ":") for g in ["all", *GROUPS[name]] for p in ports.get(g, [])} | {"123/udp"}
+        allowed = {line.split()[0] for line in status.splitlines() if " ALLOW " in line and "(v6)" not in line}
+        assert status.startswith("Status: active"), status
+        assert allowed == wanted
+        assert "deny (incoming)" in node(name).check_output("ufw status verbose")
+    else:
+        ufw = node(name).service("ufw")
+        assert status.startswith("Status: inactive"), status
+        assert not ufw.is_running and not ufw.is_enabled
 
 
 @pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
