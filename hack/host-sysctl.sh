@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host kernel settings the lab needs (BLUEPRINT section 6). Kubelet inside a lab container tries to write
+# Host kernel settings the lab needs (docs/lab.md). Kubelet inside a lab container tries to write
 # vm.overcommit_memory, vm.panic_on_oom, kernel.panic, kernel.panic_on_oops and the kernel.keys quotas; these are
 # not namespaced, so the host must already hold the values kubelet wants (then kubelet does not need to write).
 # Bridged container traffic must traverse iptables (kube-proxy, flannel) and be forwarded.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the lab node image kubebin/lab-node:bookworm (BLUEPRINT section 6): Debian 12 minbase + systemd + python3
+# Build the lab node image kubebin/lab-node:bookworm (docs/lab.md): Debian 12 minbase + systemd + python3
 # and the packages every node needs, with hack/lab-image/kubebin-lab-init as its command.
 # Cached twice: the debootstrap tarball under $KUBEBIN_CACHE/lab-image (keyed by suite, mirror and package list),
 # and the image itself (label kubebin.build-hash = hash of this script and hack/lab-image/*). Quick when both match.

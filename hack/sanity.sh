@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ansible-test sanity, run offline from a tree shaped ansible_collections/kubebin/cluster.
 # ansible-test wants to download a pip bootstrap script; with no internet we put a small stand-in in its cache
-# that uses ensurepip instead (BLUEPRINT section 7).
+# that uses ensurepip instead (the machines this runs on reach PyPI but not bootstrap.pypa.io).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-$PWD/.venv}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Acceptance checks of a built bundle (issue 3): checksums, every binary's version, and both image tarballs
+# Acceptance checks of a built bundle: checksums, every binary's version, and both image tarballs
 # loaded into docker and into a throwaway containerd (the bundle's own containerd + ctr, temporary root, state
 # and socket; nothing of the host's containerd is touched).
 set -euo pipefail

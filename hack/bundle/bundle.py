@@ -1,7 +1,8 @@
 """Build or download the kubebin offline artifact bundle.
 
-Reads roles/artifacts/defaults/main.yml (versions) and roles/artifacts/vars/main.yml (what each component is
-made of) and produces, under $KUBEBIN_CACHE/bundle: bin/, images/, SHA256SUMS and manifest.json.
+Reads roles/kubebin/defaults/main.yml (versions, image names, arch: the cluster-wide values),
+roles/artifacts/defaults/main.yml (release mirrors and pinned checksums) and roles/artifacts/vars/main.yml (what
+each component is made of) and produces, under $KUBEBIN_CACHE/bundle: bin/, images/, SHA256SUMS and manifest.json.
 
 Sources: `source` (default) builds every binary from its upstream Go module through the Go module proxy, with the
 version stamped the way upstream does; `release` downloads the official release files and checks them against
@@ -32,6 +33,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE = os.path.join(REPO, "roles", "artifacts")
+VALUES = os.path.join(REPO, "roles", "kubebin", "defaults", "main.yml")
 IMAGES_SRC = os.path.join(REPO, "hack", "images")
 
 
@@ -74,27 +76,36 @@ def write_atomic(path, data, mode=0o644):
 
 
 def load_config():
-    """Versions from defaults, recipes from vars; resolve the simple '{{ var }}' references between them."""
-    with open(os.path.join(ROLE, "defaults", "main.yml")) as f:
-        defaults = yaml.safe_load(f)
+    """Values from the kubebin and artifacts defaults, recipes from the artifacts vars; '{{ name }}' references to a
+    plain string value are resolved, any other Jinja is refused (this is not Ansible: it would build something else)."""
+    defaults = {}
+    for path in (VALUES, os.path.join(ROLE, "defaults", "main.yml")):
+        with open(path) as f:
+            defaults.update(yaml.safe_load(f) or {})
     with open(os.path.join(ROLE, "vars", "main.yml")) as f:
         rvars = yaml.safe_load(f)
+    rvars = {k: v for k, v in rvars.items() if k in ("_artifacts_components", "_artifacts_image_files")}
 
-    def resolve(value):
+    def resolve(value, where):
         if isinstance(value, str):
             def sub(m):
                 name = m.group(1)
-                if name not in defaults or not isinstance(defaults[name], str):
-                    die(f"cannot resolve '{{{{ {name} }}}}' from roles/artifacts/defaults/main.yml")
+                if name not in defaults or not isinstance(defaults[name], str) or "{" in defaults[name]:
+                    die(f"{where}: cannot resolve '{{{{ {name} }}}}': the bundle builder resolves only references to "
+                        f"plain string values of roles/kubebin/defaults/main.yml or roles/artifacts/defaults/main.yml")
                 return defaults[name]
-            return re.sub(r"\{\{\s*(\w+)\s*\}\}", sub, value)
+            out = re.sub(r"\{\{\s*(\w+)\s*\}\}", sub, value)
+            if "{{" in out or "{%" in out:
+                die(f"{where}: '{value}' uses Jinja the bundle builder cannot resolve (only '{{{{ name }}}}' of a plain "
+                    f"value); write the value itself in roles/artifacts/vars/main.yml")
+            return out
         if isinstance(value, dict):
-            return {k: resolve(v) for k, v in value.items()}
+            return {k: resolve(v, f"{where}.{k}") for k, v in value.items()}
         if isinstance(value, list):
-            return [resolve(v) for v in value]
+            return [resolve(v, f"{where}[{i}]") for i, v in enumerate(value)]
         return value
 
-    return defaults, resolve(rvars)
+    return defaults, {k: resolve(v, k) for k, v in rvars.items()}
 
 
 def tree_hash(top):
@@ -171,7 +182,7 @@ class Builder:
     def __init__(self, args):
         self.args = args
         self.defaults, self.vars = load_config()
-        self.arch = self.defaults["artifacts_arch"]
+        self.arch = self.defaults["kubebin_arch"]
         self.cache = os.path.abspath(args.cache)
         self.bundle = os.path.join(self.cache, "bundle")
         self.work = os.path.join(self.cache, "work")
@@ -473,8 +484,8 @@ class Builder:
         started = time.time()
         source = self.args.source
         os.makedirs(os.path.join(self.bundle, "bin"), exist_ok=True)
-        comps = self.vars["artifacts_components"]
-        images = self.vars["artifacts_image_files"]
+        comps = self.vars["_artifacts_components"]
+        images = self.vars["_artifacts_image_files"]
         self.total = sum(len(c["binaries"]) for c in comps.values()) + len(images)
         log(f"source={source} cache={self.cache} ({self.total} artifacts)")
         if source == "release":
@@ -526,7 +537,7 @@ class Builder:
 
     def verify_versions(self):
         """Run every binary's version command again; each must report the declared version."""
-        for name, comp in self.vars["artifacts_components"].items():
+        for name, comp in self.vars["_artifacts_components"].items():
             v = placeholders(comp["version"], self.arch)["v"]
             for binary, b in comp["binaries"].items():
                 said = self.check_version(os.path.join(self.bundle, "bin", binary), b["version_args"], v)

@@ -31,7 +31,12 @@ class ActionModule(ActionBase):
         found = self._execute_module(module_name="ansible.builtin.find", module_args=find_args, task_vars=task_vars)
         if found.get("failed"):
             return {**result, "failed": True, "msg": f"stale_files: find failed: {found.get('msg')}"}
-        result.update(changed=False, stale=_files.files_stale(found.get("files", []), wanted),
+        stale = _files.files_stale(found.get("files", []), wanted)
+        bad = [msg for msg in (_files.src_mismatch(w) for w in wanted if w["path"] in stale) if msg]
+        if bad:
+            return {**result, "failed": True, "stale": stale,
+                    "msg": "stale_files: a control-node file to copy is not what its entry declares: " + "; ".join(bad)}
+        result.update(changed=False, stale=stale,
                       checksums={w["path"]: w["checksum"] for w in wanted if w.get("checksum")})
         return result
 
@@ -40,9 +45,10 @@ class ActionModule(ActionBase):
         if entry.get("content") is not None:
             data = str(entry["content"])
         elif entry.get("template"):
-            # Rendered like ansible.builtin.template does, through the template lookup (role search path, task vars).
+            # Rendered like ansible.builtin.template does, through the template lookup (role search path, task vars);
+            # the template sees its entry as `item`, as it does in the write loop of the kubebin files step.
             lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
-            data = lookup.run([entry["template"]], variables=task_vars)[0]
+            data = lookup.run([entry["template"]], variables={**task_vars, "item": entry})[0]
         else:
             return entry
         return {**entry, "checksum": hashlib.sha256(data.encode("utf-8")).hexdigest()}

@@ -51,6 +51,32 @@ def cidr_subnet_count(value, prefix):
     return 2 ** (prefix - net.prefixlen)
 
 
+def cidr_host(value, index):
+    """The address at position ``index`` of a network (1: its first host address; negative counts from the end)."""
+    net = _net(value)
+    try:
+        index = int(index)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"cidr_host: the index must be an integer, got {index!r}") from exc
+    if not -net.num_addresses <= index < net.num_addresses:
+        raise AnsibleFilterError(f"cidr_host: {value} has {net.num_addresses} addresses, no index {index}")
+    return str(net[index])
+
+
+def node_ips(hosts, hostvars):
+    """{host: the address the cluster knows it by}: kubebin_node_ip, else its default IPv4 fact, else ansible_host.
+
+    Every role reads host addresses through this one rule (an empty string marks a host with none of them).
+    """
+    out = {}
+    for host in hosts or []:
+        hv = hostvars[host]
+        ip = hv.get("kubebin_node_ip") or ((hv.get("ansible_facts") or {}).get("default_ipv4") or {}).get("address") \
+            or hv.get("ansible_host") or ""
+        out[host] = str(ip)
+    return out
+
+
 def host_ipv4_networks(facts, ignore=None):
     """The IPv4 networks ("net/prefix") of a host's interfaces, from its gathered facts.
 
@@ -86,4 +112,6 @@ class FilterModule:
             "cidr_overlaps": cidr_overlaps,
             "cidr_subnet_count": cidr_subnet_count,
             "host_ipv4_networks": host_ipv4_networks,
+            "cidr_host": cidr_host,
+            "node_ips": node_ips,
         }

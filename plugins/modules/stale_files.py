@@ -38,7 +38,11 @@ options:
         (V(file), the default, or V(directory)), C(mode) (an octal string), C(owner), C(group) and C(checksum) (the
         sha256 the file must have), C(content) (the text the file must hold, as for M(ansible.builtin.copy)) or
         C(template) (a template name, found and rendered like M(ansible.builtin.template) does with the task's
-        variables); the sha256 of C(content) or of the rendered template becomes the checksum.
+        variables, plus the entry itself as C(item)); the sha256 of C(content) or of the rendered template becomes the
+        checksum.
+      - An entry with C(src) (a file on the control node to copy) and C(checksum) that is missing or differs on the
+        host is verified before anything is written, the control-node file must hash to C(checksum), else the
+        action fails and names it (a corrupt bundle is never installed).
       - A field that is absent or null is not compared. Other keys are ignored, so the same list can drive the
         tasks that write the files.
     type: list

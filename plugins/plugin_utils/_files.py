@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
 _FIELDS = {"mode": "mode", "owner": "pw_name", "group": "gr_name", "checksum": "checksum"}
@@ -62,3 +63,21 @@ def files_stale(found, wanted):
                 stale.append(want["path"])
                 break
     return stale
+
+
+def src_mismatch(want):
+    """Why the control-node file ``src`` of an entry does not hash to its ``checksum`` (None when it does, or when
+    the entry has no src or no checksum): a copy must never install a file other than the one declared."""
+    src, checksum = want.get("src"), want.get("checksum")
+    if not src or not checksum:
+        return None
+    digest = hashlib.sha256()
+    try:
+        with open(src, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        return f"{src} (for {want['path']}) cannot be read: {exc.strerror}"
+    if digest.hexdigest() != str(checksum):
+        return f"{src} (for {want['path']}) hashes to {digest.hexdigest()}, not {checksum}"
+    return None

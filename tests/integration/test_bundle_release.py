@@ -39,10 +39,10 @@ def release_files():
     """{upstream URL: {"members": {archive member or None: binary}, "sha256_url": ..., "sums_url": ...}}."""
     defaults, rvars = builder.load_config()
     files = {}
-    for comp in rvars["artifacts_components"].values():
+    for comp in rvars["_artifacts_components"].values():
         rel = comp["release"]
         for binary in comp["binaries"]:
-            ph = {**builder.placeholders(comp["version"], defaults["artifacts_arch"]), "binary": binary}
+            ph = {**builder.placeholders(comp["version"], defaults["kubebin_arch"]), "binary": binary}
             url = rel["url"].format(**ph)
             sums = {k: rel[k].format(**{**rel, **ph, "url": url}) for k in ("sha256_url", "sums_url") if k in rel}
             entry = files.setdefault(url, {"members": {}, **sums})

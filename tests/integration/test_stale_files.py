@@ -91,3 +91,28 @@ def test_content_entries(tree, tmp_path):
     result = _stale(tmp_path, [{"path": conf, "content": "hello\n"}, {"path": str(tree), "state": "directory"}])
     assert result["stale"] == [] and result["checksums"] == {conf: hashlib.sha256(b"hello\n").hexdigest()}
     assert _stale(tmp_path, [{"path": conf, "content": "hello"}])["stale"] == [conf]
+
+
+def test_template_entries_see_their_entry_as_item(tree, tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "item.j2").write_text("{{ item.greeting }}\n")
+    conf = str(tree / "app.conf")
+    assert _stale(tmp_path, [{"path": conf, "template": "item.j2", "greeting": "hello"}])["stale"] == []
+    assert _stale(tmp_path, [{"path": conf, "template": "item.j2", "greeting": "bye"}])["stale"] == [conf]
+
+
+def test_src_entries_are_verified_before_a_copy(tree, tmp_path):
+    """A stale entry's control-node src must hash to its checksum (a corrupt bundle file is never copied); an entry
+    that is in place is not hashed at all."""
+    src = tmp_path / "bundle-file"
+    src.write_text("hello\n")
+    good = hashlib.sha256(b"hello\n").hexdigest()
+    missing = str(tree / "new.bin")
+    result = _stale(tmp_path, [{"path": missing, "src": str(src), "checksum": good}])
+    assert not result.get("failed") and result["stale"] == [missing]
+    result = _stale(tmp_path, [{"path": missing, "src": str(src), "checksum": "0" * 64}])
+    assert result["failed"] and f"{src} (for {missing}) hashes to {good}, not {'0' * 64}" in result["msg"]
+    result = _stale(tmp_path, [{"path": missing, "src": str(tmp_path / "gone"), "checksum": good}])
+    assert result["failed"] and "cannot be read" in result["msg"]
+    in_place = str(tree / "app.conf")
+    assert _stale(tmp_path, [{"path": in_place, "src": str(tmp_path / "gone"), "checksum": good}])["stale"] == []

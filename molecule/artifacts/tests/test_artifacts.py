@@ -7,7 +7,7 @@ import yaml
 BUNDLE = os.path.join(os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin", "bundle")
 ROLE_VARS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "artifacts", "vars", "main.yml")
 with open(ROLE_VARS) as _f:
-    CNI = set(yaml.safe_load(_f)["artifacts_cni_plugins"])
+    CNI = set(yaml.safe_load(_f)["_artifacts_cni_plugins"])
 
 
 def sums():

@@ -1,9 +1,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cluster scenario: the acceptance list of issue 7 against the three lab nodes after site.yml.
+"""cluster scenario: what a whole cluster must do, checked against the three lab nodes after site.yml.
 
 Cluster-level checks run once, through master01 (kubectl with the admin kubeconfig); node-level checks reach
 node01/node02 through their containers. Shared by molecule/cluster and molecule/cluster-containerd.
 """
+import ipaddress
 import json
 import os
 
@@ -23,8 +24,12 @@ NODES = {"node01": f"{NET}.12", "node02": f"{NET}.13"}
 ETCD = [f"{NET}.11", f"{NET}.12", f"{NET}.13"]
 NS = "kubebin-smoke"
 NODE_PORT = 30080
+# The API port and service CIDR of the scenario (cluster-containerd moves both off their defaults, so every test
+# here also proves that no role or playbook assumes them).
+API_PORT = int(os.environ.get("KUBEBIN_TEST_API_PORT", "6443"))
+SERVICE_CIDR = ipaddress.ip_network(os.environ.get("KUBEBIN_TEST_SERVICE_CIDR", "10.96.0.0/12"))
 KUBECTL = ("/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig "
-           "--server https://127.0.0.1:6443")
+           f"--server https://127.0.0.1:{API_PORT}")
 UNITS_LOG = "/var/lib/kubebin-test/units.log"
 
 
@@ -125,6 +130,26 @@ def test_kubelet_serving_cert_signed_by_cluster_ca_with_own_names_only(host, nam
                                              f"O=system:nodes,CN=system:node:{name}")
 
 
+def test_api_port_and_service_cidr(host):
+    """kube-apiserver listens on the scenario's port only, every kubeconfig on the hosts and the admin one on the
+    control node name it, and Service IPs come from the scenario's service CIDR (kubernetes = its first address)."""
+    listening = host.check_output("ss -Htln")
+    assert f":{API_PORT} " in listening and (API_PORT == 6443 or ":6443 " not in listening), listening
+    assert kjson(host, "-n default get service kubernetes")["spec"]["clusterIP"] == str(SERVICE_CIDR[1])
+    assert ipaddress.ip_address(kjson(host, f"-n {NS} get service webserver")["spec"]["clusterIP"]) in SERVICE_CIDR
+    for name in ["master01"] + sorted(NODES):
+        for path in node(name).check_output("ls /etc/kubernetes/*.kubeconfig").split():
+            servers = [line.split()[-1] for line in node(name).file(path).content_string.splitlines()
+                       if line.strip().startswith("server:")]
+            assert servers and all(s.endswith(f":{API_PORT}") for s in servers), (name, path, servers)
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_kubelet_dns_is_the_tenth_service_address(name):
+    cfg = yaml.safe_load(node(name).file("/var/lib/kubelet/config.yaml").content_string)
+    assert cfg["clusterDNS"] == [str(SERVICE_CIDR[10])]
+
+
 @pytest.mark.parametrize("name", sorted(NODES))
 def test_kubelet_settings(name):
     n = node(name)
@@ -205,7 +230,7 @@ def test_firewall(name):
     status = node(name).check_output("ufw status")
     if FIREWALL == "open":
         with open(PREPARE_DEFAULTS) as f:
-            ports = yaml.safe_load(f)["prepare_firewall_ports"]
+            ports = yaml.safe_load(f.read().replace("{{ kubebin_api_port }}", str(API_PORT)))["prepare_firewall_ports"]
         # 123/udp: every Molecule node serves time (prepare_chrony_serve_subnets in .config/molecule/config.yml).
         wanted = {p.replace("-", ":") for g in ["all", *GROUPS[name]] for p in ports.get(g, [])} | {"123/udp"}
         allowed = {line.split()[0] for line in status.splitlines() if " ALLOW " in line and "(v6)" not in line}

@@ -19,7 +19,7 @@ KUBECTL = "/usr/local/bin/kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig"
 ETCDCTL = ("ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt "
            "--cert /etc/etcd/pki/healthcheck-client.crt --key /etc/etcd/pki/healthcheck-client.key")
 UNITS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
-# BLUEPRINT section 3: flags removed since the tutorial was written.
+# Flags the tutorial used that Kubernetes has removed since (docs/tutorial-map.md says what replaced each).
 REMOVED_FLAGS = ["--insecure-port", "--insecure-bind-address", "--kubelet-https", "--enable-swagger-ui",
                  "--allow-privileged", "--experimental-cluster-signing-duration", "--pod-infra-container-image",
                  "--network-plugin", "--token-auth-file"]
