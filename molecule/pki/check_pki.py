@@ -1,4 +1,7 @@
-"""Check a generated PKI against BLUEPRINT section 4 for the tutorial's three hosts (molecule pki verify).
+"""Check a generated PKI against the certificate table (roles/pki/README.md) for the tutorial's three hosts.
+
+Run by molecule pki verify; independent of the table's Python (plugins/module_utils/_pki_table.py), it reads the
+certificates themselves.
 
 Usage: check_pki.py PKI_DIR. Prints one line per problem and exits 1 when there is any.
 """
