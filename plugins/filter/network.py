@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleError, AnsibleFilterError
 
 
 def _net(value):
@@ -71,7 +71,11 @@ def node_ips(hosts, hostvars):
     out = {}
     for host in hosts or []:
         hv = hostvars[host]
-        ip = hv.get("kubebin_node_ip") or ((hv.get("ansible_facts") or {}).get("default_ipv4") or {}).get("address") \
+        try:
+            ip = hv.get("kubebin_node_ip")
+        except AnsibleError:
+            ip = None  # an inventory expression over facts that are not gathered yet: the other rules apply
+        ip = ip or ((hv.get("ansible_facts") or {}).get("default_ipv4") or {}).get("address") \
             or hv.get("ansible_host") or ""
         out[host] = str(ip)
     return out
