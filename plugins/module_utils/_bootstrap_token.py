@@ -68,8 +68,8 @@ def new_token(now_epoch, ttl_hours, choice=secrets.choice):
     """A fresh token valid for ``ttl_hours`` from ``now_epoch``, with id and secret drawn by ``choice``."""
     expires = int(now_epoch) + int(ttl_hours) * 3600
     return {
-        "id": "".join(choice(TOKEN_CHARS) for _ in range(6)),
-        "secret": "".join(choice(TOKEN_CHARS) for _ in range(16)),
+        "id": "".join(choice(TOKEN_CHARS) for dummy in range(6)),
+        "secret": "".join(choice(TOKEN_CHARS) for dummy in range(16)),
         "expires_epoch": expires,
         "expiration": rfc3339(expires),
     }

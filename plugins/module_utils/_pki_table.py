@@ -147,7 +147,7 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
 
     apiserver_sans = [
         "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
-        "DNS:kubernetes.default.svc." + domain.split(".")[0], "DNS:kubernetes.default.svc." + domain,
+        "DNS:kubernetes.default.svc." + domain.split(".", maxsplit=1)[0], "DNS:kubernetes.default.svc." + domain,
         san(service_ip),
     ]
     for host in control_plane_hosts:

@@ -107,6 +107,11 @@ def by_name(certs):
     return {c['name']: c for c in certs}
 
 
+def table_of_one(**changes):
+    """The certificates of the one-control-plane inventory with some inputs changed."""
+    return _pki_table.certificates(**{**ONE, **changes})
+
+
 @pytest.mark.parametrize('scenario', SCENARIOS)
 def test_certificates_are_those_of_the_former_template(scenario):
     inputs, expected = SCENARIOS[scenario]
@@ -169,16 +174,15 @@ def test_client_certificates_carry_the_users_and_groups_the_api_server_authorize
 
 
 def test_organizations_are_options():
-    certs = by_name(_pki_table.certificates(**ONE, admin_organization='kubebin:admins',
-                                            apiserver_kubelet_client_organization='kubebin:apiservers'))
+    certs = by_name(table_of_one(admin_organization='kubebin:admins',
+                                 apiserver_kubelet_client_organization='kubebin:apiservers'))
     assert certs['admin']['o'] == ['kubebin:admins']
     assert certs['apiserver-kubelet-client']['o'] == ['kubebin:apiservers']
 
 
 def test_a_control_plane_host_outside_etcd_is_in_the_apiserver_certificate_only():
-    inputs = dict(ONE, control_plane_hosts=['master01', 'master02'],
-                  host_ips={'master01': '192.168.2.66', 'master02': '192.168.2.67'})
-    certs = by_name(_pki_table.certificates(**inputs))
+    certs = by_name(table_of_one(control_plane_hosts=['master01', 'master02'],
+                                 host_ips={'master01': '192.168.2.66', 'master02': '192.168.2.67'}))
     assert 'etcd/master02-server' not in certs
     assert {'DNS:master02', 'IP:192.168.2.67'} <= set(certs['apiserver']['sans'])
 
@@ -195,33 +199,32 @@ def test_san(value, expected):
 
 @pytest.mark.parametrize('ip', ['', None, 'master01.example.com', '192.168.2.300', 'fe80::1%eth0', '10.0.0.0/24'])
 def test_a_certified_host_without_an_address_is_named(ip):
-    inputs = dict(ONE, host_ips={'master01': ip})
     with pytest.raises(PkiTableError, match=r"^host master01: kubebin_node_ip \(else its default IPv4 address, "
                                             r"else ansible_host\) must be an IP address"):
-        _pki_table.certificates(**inputs)
+        table_of_one(host_ips={'master01': ip})
 
 
 def test_a_control_plane_host_missing_from_the_address_map_is_named():
     with pytest.raises(PkiTableError, match='^host master02: kubebin_node_ip'):
-        _pki_table.certificates(**dict(ONE, control_plane_hosts=['master01', 'master02']))
+        table_of_one(control_plane_hosts=['master01', 'master02'])
 
 
 def test_no_etcd_host():
     with pytest.raises(PkiTableError, match='pki_etcd_group'):
-        _pki_table.certificates(**dict(ONE, etcd_hosts=[]))
+        table_of_one(etcd_hosts=[])
 
 
 @pytest.mark.parametrize('service_ip', ['', '10.96.0.0/12', 'kubernetes'])
 def test_service_ip(service_ip):
     with pytest.raises(PkiTableError, match='pki_apiserver_service_ip'):
-        _pki_table.certificates(**dict(ONE, service_ip=service_ip))
+        table_of_one(service_ip=service_ip)
 
 
 @pytest.mark.parametrize('endpoint', ['http://10.0.0.1:6443', 'https://10.0.0.1:6443/path', 'https://', '10.0.0.1',
                                       'https://10.0.0.1:port', 'https://user@10.0.0.1:6443', ''])
 def test_api_endpoint(endpoint):
     with pytest.raises(PkiTableError, match=r'kubebin_api_endpoint \(pki_api_endpoint\) must be of the form'):
-        _pki_table.certificates(**dict(ONE, api_endpoint=endpoint))
+        table_of_one(api_endpoint=endpoint)
 
 
 @pytest.mark.parametrize('endpoint,host', [
