@@ -65,6 +65,12 @@ def bootstrap_token(current, now_epoch, ttl_hours, renew_hours):
     return _bootstrap_token.keep_or_renew(current, now_epoch, ttl_hours, renew_hours)
 
 
+@_filter_errors
+def bootstrap_token_usable(token, now_epoch, margin_seconds):
+    """True while ``token`` is well-formed and valid for more than ``margin_seconds``."""
+    return _bootstrap_token.usable(token, now_epoch, margin_seconds)
+
+
 class FilterModule:
     """kubebin pki filters."""
 
@@ -76,4 +82,5 @@ class FilterModule:
             "pki_hosts_file_sets": pki_hosts_file_sets,
             "pki_distribute_entries": pki_distribute_entries,
             "bootstrap_token": bootstrap_token,
+            "bootstrap_token_usable": bootstrap_token_usable,
         }

@@ -75,6 +75,15 @@ def new_token(now_epoch, ttl_hours, choice=secrets.choice):
     }
 
 
+def usable(token, now_epoch, margin_seconds):
+    """True when ``token`` is well-formed and expires more than ``margin_seconds`` after ``now_epoch``."""
+    now, margin = _epoch(now_epoch), _epoch(margin_seconds)
+    if now is None or margin is None:
+        raise BootstrapTokenError(f"the current time and the margin must be seconds; got {now_epoch!r}, {margin_seconds!r}.")
+    expires = _epoch(token.get("expires_epoch")) if is_well_formed(token) else None
+    return expires is not None and expires > now + margin
+
+
 def keep_or_renew(current, now_epoch, ttl_hours, renew_hours, choice=secrets.choice):
     """``current`` when it is well-formed and expires after ``now_epoch`` + ``renew_hours``, else a new token.
 

@@ -53,8 +53,8 @@ def play_fixture(tmp_path):
         - name: Reload other
           ansible.builtin.debug: {msg: HANDLER-RELOAD-OTHER}
         """))
-    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "localhost", "gather_facts": False,
-                                                     "roles": ["demo"]}]))
+    play = [{"hosts": "localhost", "gather_facts": False, "roles": ["demo"]}]
+    (tmp_path / "play.yml").write_text(json.dumps(play))
 
     def run(*extra, greeting="hello"):
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".cache" / "collections"),

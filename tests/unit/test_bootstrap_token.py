@@ -89,3 +89,20 @@ def test_renew_window_must_be_shorter_than_the_lifetime(ttl, renew):
 def test_bad_now():
     with pytest.raises(BootstrapTokenError, match='epoch'):
         bt.keep_or_renew(VALID, 'now', 168, 24)
+
+
+@pytest.mark.parametrize("token,now,margin,want", [
+    ({"id": "abcdef", "secret": "0123456789abcdef", "expires_epoch": 2000}, 1000, 600, True),
+    ({"id": "abcdef", "secret": "0123456789abcdef", "expires_epoch": 1600}, 1000, 600, False),
+    ({"id": "ABCDEF", "secret": "0123456789abcdef", "expires_epoch": 9999}, 1000, 600, False),
+    ({"id": "abcdef", "secret": "short", "expires_epoch": 9999}, 1000, 600, False),
+    ({"id": "abcdef", "secret": "0123456789abcdef"}, 1000, 600, False),
+    ({}, 1000, 600, False),
+])
+def test_usable(token, now, margin, want):
+    assert bt.usable(token, now, margin) is want
+
+
+def test_usable_refuses_a_bad_time():
+    with pytest.raises(BootstrapTokenError, match="must be seconds"):
+        bt.usable({}, "soon", 600)
