@@ -139,8 +139,7 @@ def test_api_port_and_service_cidr(host):
     assert ipaddress.ip_address(kjson(host, f"-n {NS} get service webserver")["spec"]["clusterIP"]) in SERVICE_CIDR
     for name in ["master01"] + sorted(NODES):
         for path in node(name).check_output("ls /etc/kubernetes/*.kubeconfig").split():
-            servers = [line.split()[-1] for line in node(name).file(path).content_string.splitlines()
-                       if line.strip().startswith("server:")]
+            servers = [c["cluster"]["server"] for c in yaml.safe_load(node(name).file(path).content_string)["clusters"]]
             assert servers and all(s.endswith(f":{API_PORT}") for s in servers), (name, path, servers)
 
 
