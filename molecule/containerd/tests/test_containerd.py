@@ -4,23 +4,11 @@ import json
 import os
 import sys
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
-from cri_smoke import assert_serves_http_then_remove, crictl, run_web_pod  # noqa: E402 pylint: disable=wrong-import-position
+import cri_smoke  # noqa: E402 pylint: disable=wrong-import-position
+from cri_smoke import PAUSE, WEB, assert_serves_http_then_remove, inspect_running_web_pod  # noqa: E402 pylint: disable=wrong-import-position
 
-POD = {
-    "metadata": {"name": "kubebin-web", "namespace": "default", "uid": "kubebin-web-uid", "attempt": 0},
-    "hostname": "kubebin-web",
-    "log_directory": "/tmp/kubebin-web-logs",
-    "linux": {"cgroup_parent": "kubebin-test.slice"},
-}
-CONTAINER = {
-    "metadata": {"name": "web"},
-    "image": {"image": "kubebin.local/webserver:1.0"},
-    "log_path": "web.log",
-    "linux": {},
-}
+# The fixtures and tests shared with the docker scenario are bound here by name, where they run in this module's order.
 
 
 def test_runc_comes_from_the_distribution(host):
@@ -60,41 +48,27 @@ def test_registry_mirror_hosts_file(host):
     assert '[host."https://mirror.kubebin.invalid"]' in f.content_string
 
 
-def test_started_once_plus_one_restart(host):
-    """converge started containerd once; idempotence and check restarted nothing; side_effect's change once."""
-    lines = host.file(host.ansible.get_variables()["molecule_start_counter"]).content_string.split()
-    assert len(lines) == 2
-
-
-def test_crictl_info_ready(host):
-    info = json.loads(crictl(host, "info"))
-    conditions = {c["type"]: c["status"] for c in info["status"]["conditions"]}
-    assert conditions["RuntimeReady"] is True
-    assert conditions["NetworkReady"] is True
+test_started_once_plus_one_restart = cri_smoke.test_started_once_plus_one_restart
+test_crictl_info_ready = cri_smoke.test_crictl_info_ready
 
 
 def test_bundle_images_loaded(host):
     names = host.check_output("/usr/local/bin/ctr -n k8s.io images ls -q").split()
-    assert "kubebin.local/pause:3.10" in names
-    assert "kubebin.local/webserver:1.0" in names
-    tags = [t for i in json.loads(crictl(host, "images", "-o", "json"))["images"] for t in i["repoTags"]]
-    assert "kubebin.local/pause:3.10" in tags
+    assert PAUSE in names
+    assert WEB in names
 
 
-@pytest.fixture()
-def web_pod(host):
-    yield from run_web_pod(host, POD, CONTAINER)
+test_pause_image_loaded_from_bundle = cri_smoke.test_pause_image_loaded_from_bundle
+# The role imported the web server image (containerd_images): the shared web_image names it.
+web_image = cri_smoke.web_image
+web_pod = cri_smoke.web_pod
 
 
-def test_pod_serves_http(host, web_pod):
+def test_pod_serves_http(host, web_pod):  # pylint: disable=redefined-outer-name
     pod, ctr = web_pod
-    podinfo = json.loads(crictl(host, "inspectp", pod))
+    ip, podinfo, state = inspect_running_web_pod(host, pod, ctr)
     # The sandbox runs the pinned pause image imported from the bundle (no registry is reachable here).
-    assert "kubebin.local/pause:3.10" in json.dumps(podinfo["info"])
-    ip = podinfo["status"]["network"]["ip"]
-    assert ip.startswith("10.244.1.")
-    state = json.loads(crictl(host, "inspect", ctr))
-    assert state["status"]["state"] == "CONTAINER_RUNNING"
+    assert PAUSE in json.dumps(podinfo["info"])
     # systemd cgroup driver: the container lives in a systemd scope under the pod's slice.
     pid = state["info"]["pid"]
     cgroups = host.file("/proc/%d/cgroup" % pid).content_string
@@ -104,6 +78,4 @@ def test_pod_serves_http(host, web_pod):
     assert_serves_http_then_remove(host, ip, ctr)
 
 
-def test_pod_removed(host):
-    assert crictl(host, "pods", "-q").strip() == ""
-    assert crictl(host, "ps", "-a", "-q").strip() == ""
+test_pod_removed = cri_smoke.test_pod_removed

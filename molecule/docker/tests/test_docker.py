@@ -7,22 +7,11 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
-from cri_smoke import assert_serves_http_then_remove, crictl, run_web_pod  # noqa: E402 pylint: disable=wrong-import-position
+import cri_smoke  # noqa: E402 pylint: disable=wrong-import-position
+from cri_smoke import PAUSE, WEB, assert_serves_http_then_remove, inspect_running_web_pod  # noqa: E402 pylint: disable=wrong-import-position
 
-PAUSE = "kubebin.local/pause:3.10"
-WEB = "kubebin.local/webserver:1.0"
-POD = {
-    "metadata": {"name": "kubebin-web", "namespace": "default", "uid": "kubebin-web-uid", "attempt": 0},
-    "hostname": "kubebin-web",
-    "log_directory": "/tmp/kubebin-web-logs",
-    "linux": {"cgroup_parent": "kubebin-test.slice"},
-}
-CONTAINER = {
-    "metadata": {"name": "web"},
-    "image": {"image": WEB},
-    "log_path": "web.log",
-    "linux": {},
-}
+# The fixtures and tests shared with the containerd scenario are bound here by name, where they run in this module's
+# order; web_image is this scenario's own.
 
 
 def test_engine_from_the_distribution(host):
@@ -56,10 +45,7 @@ def test_dockerd_uses_the_configuration(host):
     assert info["DockerRootDir"] == "/var/lib/docker"
 
 
-def test_started_once_plus_one_restart(host):
-    """converge started docker once; idempotence and check restarted nothing; side_effect's change once."""
-    lines = host.file(host.ansible.get_variables()["molecule_start_counter"]).content_string.split()
-    assert len(lines) == 2
+test_started_once_plus_one_restart = cri_smoke.test_started_once_plus_one_restart
 
 
 def test_cri_dockerd_flags(host):
@@ -76,34 +62,24 @@ def test_crictl_config(host):
     assert "runtime-endpoint: unix:///run/cri-dockerd.sock" in f.content_string
 
 
-def test_crictl_info_ready(host):
-    info = json.loads(crictl(host, "info"))
-    conditions = {c["type"]: c["status"] for c in info["status"]["conditions"]}
-    assert conditions["RuntimeReady"] is True
-    assert conditions["NetworkReady"] is True
-
-
-def test_pause_image_loaded_from_bundle(host):
-    tags = [t for i in json.loads(crictl(host, "images", "-o", "json"))["images"] for t in i["repoTags"]]
-    assert PAUSE in tags
+test_crictl_info_ready = cri_smoke.test_crictl_info_ready
+test_pause_image_loaded_from_bundle = cri_smoke.test_pause_image_loaded_from_bundle
 
 
 @pytest.fixture()
-def web_pod(host):
-    # The web server image comes from the bundle too (prepare.yml put the tarball on the node).
+def web_image(host):
+    """The docker role loads only pause: the web server image comes from the bundle's tarball, which the prepare
+    playbook put on the node (molecule_prepare_images)."""
     host.check_output("docker load -i /var/lib/kubebin/images/webserver.tar")
-    # kubelet creates the pod's log directory; cri-dockerd only links the container log into it.
-    host.check_output("mkdir -p /tmp/kubebin-cri %s" % POD["log_directory"])
-    yield from run_web_pod(host, POD, CONTAINER)
+    return WEB
 
 
-def test_pod_serves_http(host, web_pod):
+web_pod = cri_smoke.web_pod
+
+
+def test_pod_serves_http(host, web_pod):  # pylint: disable=redefined-outer-name
     pod, ctr = web_pod
-    podinfo = json.loads(crictl(host, "inspectp", pod))
-    ip = podinfo["status"]["network"]["ip"]
-    assert ip.startswith("10.244.1.")
-    state = json.loads(crictl(host, "inspect", ctr))
-    assert state["status"]["state"] == "CONTAINER_RUNNING"
+    ip, _podinfo, _state = inspect_running_web_pod(host, pod, ctr)
     # The sandbox runs the pinned pause image (with cri-dockerd the sandbox id is the docker container id; the
     # io.kubernetes.pod.name label is kubelet's, so crictl-made sandboxes do not carry it).
     sandbox = json.loads(host.check_output("docker inspect %s" % pod))[0]
@@ -114,6 +90,4 @@ def test_pod_serves_http(host, web_pod):
     assert_serves_http_then_remove(host, ip, ctr)
 
 
-def test_pod_removed(host):
-    assert crictl(host, "pods", "-q").strip() == ""
-    assert crictl(host, "ps", "-a", "-q").strip() == ""
+test_pod_removed = cri_smoke.test_pod_removed
