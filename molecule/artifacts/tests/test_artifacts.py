@@ -38,18 +38,18 @@ def test_installed_files_match_bundle(host):
 
 def test_etcdctl_runs_on_node_with_declared_version(host):
     out = host.check_output("/usr/local/bin/etcdctl version")
-    assert "etcdctl version: " + versions()["artifacts_etcd_version"].lstrip("v") in out
+    assert "etcdctl version: " + versions()["kubebin_etcd_version"].lstrip("v") in out
 
 
 def test_cni_plugin_runs_on_node(host):
     out = host.run("/opt/cni/bin/bridge")
-    assert "CNI bridge plugin " + versions()["artifacts_cni_plugins_version"] in out.stdout + out.stderr
+    assert "CNI bridge plugin " + versions()["kubebin_cni_plugins_version"] in out.stdout + out.stderr
 
 
 def test_url_source_installed_crictl(host):
     f = host.file("/opt/kubebin-url-test/bin/crictl")
     assert f.mode == 0o755 and f.sha256sum == sums()["bin/crictl"]
-    assert versions()["artifacts_crictl_version"] in host.check_output("/opt/kubebin-url-test/bin/crictl --version")
+    assert versions()["kubebin_crictl_version"] in host.check_output("/opt/kubebin-url-test/bin/crictl --version")
 
 
 def test_corrupted_bundle_installed_nothing(host):
