@@ -26,7 +26,8 @@ def test_first_host_address_is_what_first_ip_j2_computed(cidr):
     ('10.96.0.0/12', 1, '10.96.0.1'), ('10.96.0.0/12', 10, '10.96.0.10'), ('10.96.0.0/12', '10', '10.96.0.10'),
     ('10.96.0.0/12', 0, '10.96.0.0'), ('10.96.0.0/12', -1, '10.111.255.255'), ('10.96.0.0/12', 256, '10.96.1.0'),
     ('fd00:10:96::/112', 1, 'fd00:10:96::1'), ('fd00:10:96::/112', 10, 'fd00:10:96::a'),
-    ('2001:db8::/64', 1, '2001:db8::1'),
+    ('2001:db8::/64', 1, '2001:db8::1'), ('10.112.0.0/16', 10, '10.112.0.10'), ('10.96.0.0/12', -2, '10.111.255.254'),
+    ('192.168.2.0/30', 3, '192.168.2.3'),
 ])
 def test_cidr_host(cidr, index, expected):
     assert cidr_host(cidr, index) == expected
@@ -36,7 +37,7 @@ def test_cidr_host(cidr, index, expected):
     ('10.96.0.1/12', 1, 'not a network address'), ('service', 1, 'not a network address'),
     ('10.96.0.0', 1, 'has 1 addresses, no index 1'),  # a bare address is a /32 network
     ('10.0.0.0/30', 4, 'has 4 addresses, no index 4'), ('10.0.0.0/30', -5, 'no index -5'),
-    ('10.96.0.0/12', 'first', 'the index must be an integer'), ('10.96.0.0/12', None, 'the index must be an integer'),
+    ('10.96.0.0/12', 'first', 'the index must be an integer'), ('nonsense', 1, 'not a network address'), ('10.96.0.0/12', None, 'the index must be an integer'),
 ])
 def test_cidr_host_errors(cidr, index, message):
     with pytest.raises(AnsibleFilterError, match=message):

@@ -61,23 +61,6 @@ def test_filters_are_registered():
     }
 
 
-@pytest.mark.parametrize("cidr,index,want", [
-    ("10.96.0.0/12", 1, "10.96.0.1"), ("10.96.0.0/12", 10, "10.96.0.10"), ("10.112.0.0/16", 10, "10.112.0.10"),
-    ("10.96.0.0/12", -2, "10.111.255.254"), ("fd00:10:96::/112", 1, "fd00:10:96::1"), ("192.168.2.0/30", 3, "192.168.2.3"),
-])
-def test_cidr_host(cidr, index, want):
-    assert network.cidr_host(cidr, index) == want
-
-
-@pytest.mark.parametrize("cidr,index,match", [
-    ("192.168.2.0/30", 4, "has 4 addresses, no index 4"), ("10.96.0.1/12", 1, "not a network address"),
-    ("10.96.0.0/12", "ten", "must be an integer"), ("nonsense", 1, "not a network address"),
-])
-def test_cidr_host_refuses(cidr, index, match):
-    with pytest.raises(AnsibleFilterError, match=match):
-        network.cidr_host(cidr, index)
-
-
 def test_node_ips_one_rule():
     hostvars = {
         "a": {"kubebin_node_ip": "10.0.0.1", "ansible_facts": {"default_ipv4": {"address": "10.0.0.9"}}},
