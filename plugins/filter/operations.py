@@ -46,12 +46,12 @@ def etcd_remove_check(members, health, peer_url, host, allow_even=False, allow_q
             f"host {host}: removing etcd member {name} from a cluster of {count} needs {_quorum(count)} healthy "
             f"members besides it, found {result['healthy_others']}: the cluster would be left without quorum if "
             f"anything fails during the change. Add a member first (site.yml with etcd_add_members=true), or set "
-            f"kubebin_remove_allow_quorum_loss=true to accept the risk.")
+            f"etcd_remove_allow_quorum_loss=true to accept the risk.")
     if remaining % 2 == 0 and not allow_even:
         result["problems"].append(
             f"host {host}: removing etcd member {name} leaves {remaining} members, an even count (it tolerates no "
             f"more failures than {remaining - 1}). Add a member afterwards to keep the count odd, and set "
-            f"kubebin_remove_allow_even=true to accept the even count meanwhile.")
+            f"etcd_remove_allow_even=true to accept the even count meanwhile.")
     return result
 
 

@@ -25,7 +25,7 @@ def test_three_to_two_needs_allow_even():
     r = check(members(1, 2, 3), health(1, 2, 3), 3)
     assert r["member"]["name"] == "m3" and r["count"] == 3 and r["remaining"] == 2 and r["healthy_others"] == 2
     assert len(r["problems"]) == 1
-    assert "host h3" in r["problems"][0] and "kubebin_remove_allow_even=true" in r["problems"][0]
+    assert "host h3" in r["problems"][0] and "etcd_remove_allow_even=true" in r["problems"][0]
     assert check(members(1, 2, 3), health(1, 2, 3), 3, allow_even=True)["problems"] == []
 
 
@@ -38,7 +38,7 @@ def test_two_to_one_is_without_quorum():
     r = check(members(1, 2), health(1, 2), 2)
     assert r["remaining"] == 1 and r["healthy_others"] == 1
     assert len(r["problems"]) == 1 and "without quorum" in r["problems"][0]
-    assert "kubebin_remove_allow_quorum_loss=true" in r["problems"][0]
+    assert "etcd_remove_allow_quorum_loss=true" in r["problems"][0]
     # allow_even does not accept a quorum loss
     assert check(members(1, 2), health(1, 2), 2, allow_even=True)["problems"] == r["problems"]
     assert check(members(1, 2), health(1, 2), 2, allow_quorum_loss=True)["problems"] == []
