@@ -1,8 +1,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Records that verify passed: $MOLECULE_EPHEMERAL_DIRECTORY/verify-passed.
 
-molecule/cluster runs its day-2 operations (operations/operations.yml) as Molecule's `cleanup` action, which
-Molecule also runs when an earlier step failed; the playbook refuses to start without this record.
+The day-2 driver operations/operations.yml refuses to start without this record (it must only run on a cluster
+that passed verify), and removes it when it starts.
 """
 import os
 
