@@ -5,9 +5,12 @@
 #   kube-bench-cfg/     its cfg/ plus a cis-1.12 benchmark for sections 1.2-1.4: cis-1.10 with the two changes of
 #                       cis-1.12 there (1.2.29 drops the CBC cipher suites, 1.2.30 is new:
 #                       --service-account-extend-token-expiration=false), and our file paths (systemd units,
-#                       /etc/kubernetes/*.kubeconfig) instead of kubeadm's static-pod manifests.
+#                       /etc/kubernetes/*.kubeconfig) instead of kubeadm's static-pod manifests; sections 2 (etcd)
+#                       and 4 (node) as cis-1.10 has them, with our paths (units, /var/lib/kubelet/config.yaml,
+#                       /var/lib/kube-proxy/config.yaml, /etc/kubernetes/{kubelet,kube-proxy}.kubeconfig).
 # Usage: molecule/control_plane/kube-bench.sh            (build/prepare; idempotent)
-# The scenario's test_kube_bench copies both into master01 and runs sections 1.2, 1.3 and 1.4.
+# control_plane's test_kube_bench copies both into master01 and runs sections 1.2, 1.3 and 1.4; the cluster scenarios
+# run sections 2 (etcd members) and 4 (nodes).
 set -euo pipefail
 TOOLS="${KUBEBIN_CACHE:-/var/cache/kubebin}/tools"
 VERSION=v0.12.0
@@ -50,8 +53,25 @@ override = {"master": {
                           "kubeconfig": ["/etc/kubernetes/controller-manager.kubeconfig"],
                           "defaultkubeconfig": "/etc/kubernetes/controller-manager.kubeconfig"},
     "etcd": {"confs": [units % "etcd"], "defaultconf": units % "etcd"},
+}, "node": {
+    "kubelet": {"svc": [units % "kubelet"], "defaultsvc": units % "kubelet",
+                "confs": ["/var/lib/kubelet/config.yaml"], "defaultconf": "/var/lib/kubelet/config.yaml",
+                "kubeconfig": ["/etc/kubernetes/kubelet.kubeconfig"],
+                "defaultkubeconfig": "/etc/kubernetes/kubelet.kubeconfig",
+                "cafile": ["/etc/kubernetes/ca.crt"], "defaultcafile": "/etc/kubernetes/ca.crt"},
+    "proxy": {"svc": [units % "kube-proxy"], "defaultsvc": units % "kube-proxy",
+              "confs": ["/var/lib/kube-proxy/config.yaml"], "defaultconf": "/var/lib/kube-proxy/config.yaml",
+              "kubeconfig": ["/etc/kubernetes/kube-proxy.kubeconfig"],
+              "defaultkubeconfig": "/etc/kubernetes/kube-proxy.kubeconfig"},
+}, "etcd": {
+    "etcd": {"confs": [units % "etcd"], "defaultconf": units % "etcd",
+             "datadirs": ["/var/lib/etcd/default.etcd"], "defaultdatadir": "/var/lib/etcd/default.etcd"},
 }}
 yaml.safe_dump(override, open(cfg + "/cis-1.12/config.yaml", "w"), sort_keys=False)
+for name in ("node", "etcd"):  # sections 4 and 2 as cis-1.10 has them, under the cis-1.12 name
+    doc = yaml.safe_load(open("%s/cis-1.12/%s.yaml" % (cfg, name)))
+    doc["version"] = "cis-1.12"
+    yaml.safe_dump(doc, open("%s/cis-1.12/%s.yaml" % (cfg, name), "w"), sort_keys=False)
 
 master = yaml.safe_load(open(cfg + "/cis-1.12/master.yaml"))
 master["version"] = "cis-1.12"

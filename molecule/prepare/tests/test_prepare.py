@@ -20,6 +20,13 @@ SYSCTLS = {
     "net.bridge.bridge-nf-call-iptables": "1",
     "net.bridge.bridge-nf-call-ip6tables": "1",
     "net.ipv4.ip_forward": "1",
+    # kubelet's protectKernelDefaults checks these (in the lab they come from the host: hack/host-sysctl.sh)
+    "vm.overcommit_memory": "1",
+    "vm.panic_on_oom": "0",
+    "kernel.panic": "10",
+    "kernel.panic_on_oops": "1",
+    "kernel.keys.root_maxkeys": "1000000",
+    "kernel.keys.root_maxbytes": "25000000",
 }
 # Files prepare writes; a preflight failure must leave all of them untouched.
 WATCHED = "/etc/hosts /etc/fstab /etc/chrony/chrony.conf /etc/sysctl.d/90-kubebin.conf /etc/modules-load.d/kubebin.conf"
