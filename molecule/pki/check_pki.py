@@ -22,13 +22,14 @@ EXPECTED = {
     'apiserver-etcd-client': ('etcd/ca', 'kube-apiserver-etcd-client', [], {'client'}, set()),
     'apiserver': ('ca', 'kube-apiserver', [], {'server'},
                   set(SVC + ['DNS:master01', 'IP:192.168.2.66', 'IP:127.0.0.1'])),
-    'apiserver-kubelet-client': ('ca', 'kube-apiserver-kubelet-client', ['system:masters'], {'client'}, set()),
+    'apiserver-kubelet-client': ('ca', 'kube-apiserver-kubelet-client', [], {'client'}, set()),
     'front-proxy-client': ('front-proxy-ca', 'front-proxy-client', [], {'client'}, set()),
-    'admin': ('ca', 'kubernetes-admin', ['system:masters'], {'client'}, set()),
+    'admin': ('ca', 'kubernetes-admin', ['kubebin:cluster-admins'], {'client'}, set()),
     'controller-manager': ('ca', 'system:kube-controller-manager', [], {'client'}, set()),
     'scheduler': ('ca', 'system:kube-scheduler', [], {'client'}, set()),
     'kube-proxy': ('ca', 'system:kube-proxy', [], {'client'}, set()),
     'flannel': ('ca', 'flanneld', [], {'client'}, set()),
+    'super-admin': ('ca', 'kubernetes-super-admin', ['system:masters'], {'client'}, set()),
 }
 for h, ip in HOSTS.items():
     EXPECTED['etcd/%s-server' % h] = ('etcd/ca', h, [], {'server', 'client'},

@@ -26,8 +26,8 @@ def _filter_errors(func):
 
 @_filter_errors
 def pki_certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, service_ip, cluster_domain,
-                     extra_sans=None, admin_organization="system:masters",
-                     apiserver_kubelet_client_organization="system:masters"):
+                     extra_sans=None, admin_organization="kubebin:cluster-admins",
+                     apiserver_kubelet_client_organization=""):
     """Every leaf certificate of the cluster: [{name, ca, cn, o, usages, sans}] (see _pki_table.certificates)."""
     return _pki_table.certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, service_ip,
                                    cluster_domain, extra_sans or [], admin_organization,

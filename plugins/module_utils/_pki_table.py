@@ -100,8 +100,8 @@ def api_endpoint_host(api_endpoint):
 
 
 def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, service_ip, cluster_domain,
-                 extra_sans=(), admin_organization="system:masters",
-                 apiserver_kubelet_client_organization="system:masters"):
+                 extra_sans=(), admin_organization="kubebin:cluster-admins",
+                 apiserver_kubelet_client_organization=""):
     """Every leaf certificate of the cluster, in a fixed order.
 
     Each is a dict: ``name`` (file stem under the PKI directory), ``ca`` (stem of the signing CA), ``cn``, ``o``
@@ -115,7 +115,10 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
       domain>``), its address (``service_ip``), the name and address of every control-plane host,
       ``extra_sans``, the host of ``api_endpoint`` and 127.0.0.1; repeats (case-blind) are dropped.
     * the client certificates of the API server (to kubelets and front proxy), admin, controller-manager,
-      scheduler, kube-proxy and flannel, whose CN and O are the user and group the API server authorizes.
+      scheduler, kube-proxy and flannel, whose CN and O are the user and group the API server authorizes. An
+      empty organization leaves O out (the API server's kubelet client needs none: RBAC grants it the kubelet API).
+    * ``super-admin`` (O ``system:masters``, which bypasses RBAC and cannot be revoked): the break-glass
+      credential, which stays on the control node (no file set copies it to a host).
 
     ``host_ips`` maps every etcd and control-plane host to its address; a host without a valid one, no etcd host,
     a ``service_ip`` that is not an address or an ``api_endpoint`` that is not https://host:port raise
@@ -157,16 +160,22 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
         {"name": "apiserver", "ca": "ca", "cn": "kube-apiserver", "usages": ["server"],
          "sans": _unique(apiserver_sans)},
         {"name": "apiserver-kubelet-client", "ca": "ca", "cn": "kube-apiserver-kubelet-client",
-         "o": [str(apiserver_kubelet_client_organization)], "usages": ["client"]},
+         **_orgs(apiserver_kubelet_client_organization), "usages": ["client"]},
         {"name": "front-proxy-client", "ca": "front-proxy-ca", "cn": "front-proxy-client", "usages": ["client"]},
-        {"name": "admin", "ca": "ca", "cn": "kubernetes-admin", "o": [str(admin_organization)],
-         "usages": ["client"]},
+        {"name": "admin", "ca": "ca", "cn": "kubernetes-admin", **_orgs(admin_organization), "usages": ["client"]},
         {"name": "controller-manager", "ca": "ca", "cn": "system:kube-controller-manager", "usages": ["client"]},
         {"name": "scheduler", "ca": "ca", "cn": "system:kube-scheduler", "usages": ["client"]},
         {"name": "kube-proxy", "ca": "ca", "cn": "system:kube-proxy", "usages": ["client"]},
         {"name": "flannel", "ca": "ca", "cn": "flanneld", "usages": ["client"]},
+        {"name": "super-admin", "ca": "ca", "cn": "kubernetes-super-admin", "o": ["system:masters"],
+         "usages": ["client"]},
     ]
     return out
+
+
+def _orgs(organization):
+    """The ``o`` key of a leaf: absent for an empty organization."""
+    return {"o": [str(organization)]} if organization else {}
 
 
 def x509_entries(leaves, pki_dir, ca_valid_days, ca_renew_before_days):

@@ -23,14 +23,14 @@ ETCD_CLIENTS = [
     {'name': 'apiserver-etcd-client', 'ca': 'etcd/ca', 'cn': 'kube-apiserver-etcd-client', 'usages': ['client']},
 ]
 CLIENTS = [
-    {'name': 'apiserver-kubelet-client', 'ca': 'ca', 'cn': 'kube-apiserver-kubelet-client', 'o': ['system:masters'],
-     'usages': ['client']},
+    {'name': 'apiserver-kubelet-client', 'ca': 'ca', 'cn': 'kube-apiserver-kubelet-client', 'usages': ['client']},
     {'name': 'front-proxy-client', 'ca': 'front-proxy-ca', 'cn': 'front-proxy-client', 'usages': ['client']},
-    {'name': 'admin', 'ca': 'ca', 'cn': 'kubernetes-admin', 'o': ['system:masters'], 'usages': ['client']},
+    {'name': 'admin', 'ca': 'ca', 'cn': 'kubernetes-admin', 'o': ['kubebin:cluster-admins'], 'usages': ['client']},
     {'name': 'controller-manager', 'ca': 'ca', 'cn': 'system:kube-controller-manager', 'usages': ['client']},
     {'name': 'scheduler', 'ca': 'ca', 'cn': 'system:kube-scheduler', 'usages': ['client']},
     {'name': 'kube-proxy', 'ca': 'ca', 'cn': 'system:kube-proxy', 'usages': ['client']},
     {'name': 'flannel', 'ca': 'ca', 'cn': 'flanneld', 'usages': ['client']},
+    {'name': 'super-admin', 'ca': 'ca', 'cn': 'kubernetes-super-admin', 'o': ['system:masters'], 'usages': ['client']},
 ]
 SVC_NAMES = ['DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc']
 
@@ -159,8 +159,10 @@ def test_every_etcd_member_has_a_server_and_a_peer_certificate_with_its_name_and
 def test_client_certificates_carry_the_users_and_groups_the_api_server_authorizes(scenario):
     inputs, _expected = SCENARIOS[scenario]
     certs = by_name(_pki_table.certificates(**inputs))
-    assert certs['admin']['o'] == ['system:masters']
-    assert certs['apiserver-kubelet-client']['o'] == ['system:masters']
+    # only the break-glass super-admin (kept on the control node) is system:masters
+    assert [n for n, c in certs.items() if 'system:masters' in c.get('o', [])] == ['super-admin']
+    assert certs['admin']['o'] == ['kubebin:cluster-admins']
+    assert 'o' not in certs['apiserver-kubelet-client']
     assert certs['controller-manager']['cn'] == 'system:kube-controller-manager'
     assert certs['scheduler']['cn'] == 'system:kube-scheduler'
     assert certs['kube-proxy']['cn'] == 'system:kube-proxy'
@@ -256,7 +258,7 @@ def test_x509_entries_cas_first_then_every_leaf():
         'subject_alt_names': ['DNS:master01', 'IP:192.168.2.66', 'DNS:localhost', 'IP:127.0.0.1'],
         'ca_cert_path': '/pki/etcd/ca.crt', 'ca_privatekey_path': '/pki/etcd/ca.key'}
     admin = next(e for e in entries if e['common_name'] == 'kubernetes-admin')
-    assert admin['organizations'] == ['system:masters'] and admin['subject_alt_names'] == []
+    assert admin['organizations'] == ['kubebin:cluster-admins'] and admin['subject_alt_names'] == []
 
 
 # --- File sets (what file_sets.j2 and hosts.yml.j2 rendered) ---

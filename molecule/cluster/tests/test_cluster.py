@@ -4,15 +4,18 @@
 Cluster-level checks run once, through master01 (kubectl with the admin kubeconfig); node-level checks reach
 node01/node02 through their containers. Shared by molecule/cluster and molecule/cluster-containerd.
 """
+import base64
 import ipaddress
 import json
 import os
+import re
 
 import pytest
 import testinfra
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 # The Molecule nodes (containers master01, node01, node02 on 172.30.1.0/24). The same tests run against `make lab`
 # with KUBEBIN_TEST_PREFIX=kubebin-lab- KUBEBIN_TEST_NET=172.30.0 (pytest molecule/cluster/tests).
@@ -154,8 +157,12 @@ def test_kubelet_settings(name):
     n = node(name)
     cfg = n.file("/var/lib/kubelet/config.yaml").content_string
     for line in ("readOnlyPort: 0", "serverTLSBootstrap: true", "rotateCertificates: true", "cgroupDriver: systemd",
-                 "mode: Webhook"):
+                 "mode: Webhook", "protectKernelDefaults: true", "- TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"):
         assert line in cfg
+    assert "CBC" not in cfg
+    for path in ("/var/lib/kubelet/config.yaml", "/var/lib/kube-proxy/config.yaml",
+                 "/etc/systemd/system/kubelet.service", "/etc/systemd/system/kube-proxy.service"):
+        assert n.file(path).mode == 0o600, path
     if not n.file("/sys/fs/cgroup/cgroup.controllers").exists:
         assert "failCgroupV1: false" in cfg
     assert n.run("curl -s -m 3 http://127.0.0.1:10255/healthz").rc != 0  # read-only port closed
@@ -253,3 +260,45 @@ def test_no_service_restarted_by_idempotence_or_check(name):
              for block in records[0].split("\n\n")]
     expected = {"master01": {"etcd.service", "kube-apiserver.service"}}.get(name, {"etcd.service", "kubelet.service"})
     assert expected <= {u.get("Id") for u in units if u.get("ActiveState") == "active"}, records[0]
+
+
+# The control node's PKI: Molecule's inventory directory, or the lab's (make lab).
+PKI_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory") \
+    if os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY") else \
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "inventory", "lab")
+PKI_DIR = os.path.join(PKI_DIR, ".kubebin", "kubebin", "pki")
+PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+
+
+def _organizations(pem):
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+
+
+def _certificates_in(text):
+    """Every PEM certificate of a file: plain blocks and the client certificates embedded in kubeconfigs."""
+    pems = PEM_RE.findall(text)
+    pems += [base64.b64decode(d).decode() for d in re.findall(r"client-certificate-data:\s*(\S+)", text)]
+    return pems
+
+
+@pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
+def test_no_system_masters_certificate_on_the_host(name):
+    """system:masters bypasses RBAC and cannot be revoked: no certificate under /etc (or root's kubeconfig) has it."""
+    n = node(name)
+    files = n.check_output("grep -rlsE 'BEGIN CERTIFICATE|client-certificate-data' /etc /root/.kube; true").split()
+    assert any(f.endswith(".kubeconfig") for f in files), files
+    masters = [f for f in files for pem in _certificates_in(n.file(f).content_string)
+               if "system:masters" in _organizations(pem)]
+    assert masters == [], masters
+
+
+def test_admin_is_a_bindable_group_and_break_glass_stays_on_the_control_node(host):
+    who = kjson(host, "auth whoami")["status"]["userInfo"]
+    assert who["username"] == "kubernetes-admin"
+    assert "kubebin:cluster-admins" in who["groups"] and "system:masters" not in who["groups"], who
+    assert kubectl(host, "auth can-i '*' '*'").strip() == "yes"
+    path = os.path.join(PKI_DIR, "super-admin.kubeconfig")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with open(path) as f:
+        assert [_organizations(p) for p in _certificates_in(f.read())] == [["system:masters"]]
