@@ -122,6 +122,10 @@ def parse_san(text):
     if sep and kind == 'DNS':
         name = value.lower().rstrip('.')
         labels = name.split('.')
+        if not name.isascii():
+            raise PkiError('subject_alt_names: %r is not a valid DNS name: it has non-ASCII characters; write an '
+                           'internationalized name in its ASCII form (xn--..., IDNA), e.g. DNS:xn--nde-6ka.example '
+                           'for nöde.example' % text)
         if not name or any(not label or len(label) > 63 for label in labels) or \
                 any(not all(c.isalnum() or c in '-_*' for c in label) for label in labels):
             raise PkiError('subject_alt_names: %r is not a valid DNS name; write DNS:<name>' % text)

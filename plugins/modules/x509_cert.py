@@ -59,6 +59,8 @@ options:
     description:
       - Subject alternative names, each C(DNS:name) or C(IP:address). Compared as a set (order and duplicates do
         not matter, IP addresses are normalized, DNS names are lower-cased).
+      - DNS names must be ASCII; write an internationalized name in its IDNA form (C(xn--...)). A non-ASCII name
+        fails the task naming the value.
     type: list
     elements: str
     default: []

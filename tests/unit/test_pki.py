@@ -66,6 +66,8 @@ def test_parse_san_normalizes(text, want):
     ('node01', 'no DNS: or IP: prefix'),
     ('DNS:bad name', 'not a valid DNS name'),
     ('DNS:', 'not a valid DNS name'),
+    ('DNS:nöde.example', "'DNS:nöde.example' is not a valid DNS name: it has non-ASCII characters"),
+    ('DNS:node01.exämple', 'write an internationalized name in its ASCII form'),
 ])
 def test_parse_san_rejects(text, words):
     with pytest.raises(_pki.PkiError, match=words):
@@ -223,6 +225,8 @@ BAD_INPUTS = [
     ('missing CA', {'ca_cert_path': '/nonexistent/ca.crt'}, 'CA file /nonexistent/ca.crt (ca_cert_path) does not exist'),
     ('renew window', {'valid_days': 10, 'renew_before_days': 30}, 'renew_before_days (30) must be smaller than valid_days (10)'),
     ('no CA for leaf', {'ca_cert_path': None, 'ca_privatekey_path': None}, 'ca_cert_path and ca_privatekey_path are required'),
+    ('non-ASCII DNS SAN', {'subject_alt_names': ['DNS:nöde.example']},
+     "subject_alt_names: 'DNS:nöde.example' is not a valid DNS name: it has non-ASCII characters"),
 ]
 
 
