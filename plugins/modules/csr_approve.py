@@ -246,7 +246,8 @@ def main():
             poll_interval=dict(type='int', default=5),
             max_expiration_seconds=dict(type='int', default=_csr.DEFAULT_MAX_EXPIRATION_SECONDS),
             bootstrap_group=dict(type='str', default=_csr.DEFAULT_BOOTSTRAP_GROUP),
-            bootstrap_token_nodes=dict(type='dict', default={}),
+            # token ids are the public half of <id>.<secret>
+            bootstrap_token_nodes=dict(type='dict', default={}, no_log=False),
         ),
         supports_check_mode=True,
     )

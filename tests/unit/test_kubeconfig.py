@@ -133,8 +133,9 @@ def test_redact():
 @pytest.mark.parametrize('mode', ['0644', '0640', '644', '0604', 0o644, 'u=rw,g=r', 'a+r', 'o=r', '+r'])
 def test_mode_readable_by_group_or_others_is_refused(pki, mode):
     result = run_module(kubeconfig, args(pki, mode=mode), expect_fail=True)
-    assert ('mode %s would let group or others read %s, which embeds the client key '
-                                    '(client-key-data)' % ('0644' if mode == 0o644 else mode, pki / 'admin.kubeconfig')) in result['msg']
+    shown = '0644' if mode == 0o644 else mode
+    assert ('mode %s would let group or others read %s, which embeds the client key (client-key-data)'
+            % (shown, pki / 'admin.kubeconfig')) in result['msg']
     assert 'set mode: "0600"' in result['msg']
     assert not (pki / 'admin.kubeconfig').exists()
 
