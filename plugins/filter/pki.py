@@ -71,6 +71,12 @@ def bootstrap_token_usable(token, now_epoch, margin_seconds):
     return _bootstrap_token.usable(token, now_epoch, margin_seconds)
 
 
+@_filter_errors
+def encryption_secret(content, path, provider="secretbox"):
+    """The key text of the encryption-at-rest key file; fails on a missing, empty or malformed key."""
+    return _pki_table.encryption_secret(content, path, provider)
+
+
 class FilterModule:
     """kubebin pki filters."""
 
@@ -83,4 +89,5 @@ class FilterModule:
             "pki_distribute_entries": pki_distribute_entries,
             "bootstrap_token": bootstrap_token,
             "bootstrap_token_usable": bootstrap_token_usable,
+            "encryption_secret": encryption_secret,
         }

@@ -93,6 +93,33 @@ def _credentials_of_entry(p, item):
         p['token'] = None
 
 
+def _symbolic_opens_group_or_other(mode):
+    """True when a symbolic mode (``u=rw,g=r``) grants any permission to group, others or all."""
+    for clause in mode.split(','):
+        match = re.match(r'^([ugoa]*)([-+=])([rwxXstugo]*)$', clause.strip())
+        if match and match.group(2) != '-' and re.search('[rwxXugo]', match.group(3)) \
+                and (not match.group(1) or re.search('[goa]', match.group(1))):
+            return True
+    return False
+
+
+def check_private_mode(mode, path, secret):
+    """Refuse a file mode that lets group or others read a kubeconfig holding ``secret`` (client key or token)."""
+    if mode is None:
+        return
+    if isinstance(mode, int):
+        opens = bool(mode & 0o077)
+    elif re.match(r'^0?[0-7]{3,4}$', str(mode).strip()):
+        opens = bool(int(str(mode).strip(), 8) & 0o077)
+    else:
+        opens = _symbolic_opens_group_or_other(str(mode))
+    if opens:
+        shown = '%04o' % mode if isinstance(mode, int) else mode
+        raise KubeconfigError('mode %s would let group or others read %s, which embeds the %s; a kubeconfig with '
+                              'credentials must be private: set mode: "0600" (or leave mode out, 0600 is the '
+                              'default)' % (shown, path, secret))
+
+
 def ensure_kubeconfig(module):
     """Body of kubebin.cluster.kubeconfig: one kubeconfig, or each of ``kubeconfigs``."""
     out = ensure_each(module, 'kubeconfigs', ('path', 'server', 'user_name'), ensure_one_kubeconfig, KubeconfigError,
@@ -130,6 +157,7 @@ def ensure_one_kubeconfig(module, p):
                                           'certificate' % (key_opt, cert_opt))
         except _pki.PkiError as e:
             raise KubeconfigError(str(e))
+    check_private_mode(p.get('mode'), p['path'], 'token' if p['token'] is not None else 'client key (client-key-data)')
     context = p['context_name'] or '%s@%s' % (p['user_name'], p['cluster_name'])
     content = render(p['cluster_name'], p['server'], ca, p['user_name'], context, cert, key, p['token'])
     try:

@@ -122,6 +122,10 @@ def parse_san(text):
     if sep and kind == 'DNS':
         name = value.lower().rstrip('.')
         labels = name.split('.')
+        if not name.isascii():
+            raise PkiError('subject_alt_names: %r is not a valid DNS name: it has non-ASCII characters; write an '
+                           'internationalized name in its ASCII form (xn--..., IDNA), e.g. DNS:xn--nde-6ka.example '
+                           'for nöde.example' % text)
         if not name or any(not label or len(label) > 63 for label in labels) or \
                 any(not all(c.isalnum() or c in '-_*' for c in label) for label in labels):
             raise PkiError('subject_alt_names: %r is not a valid DNS name; write DNS:<name>' % text)
@@ -247,13 +251,23 @@ class CertSpec:
         if cert.issuer != signer.subject or not _signed_by(cert, signer):
             reasons.append('issuer is %s, not signed by %s' % (info['issuer'], signer.subject.rfc4514_string()))
         left = cert.not_valid_after_utc - now
-        if left <= datetime.timedelta(days=self.renew_before_days):
+        # a leaf already ending with its CA cannot be renewed any further by reissuing it (see not_after)
+        ends_with_ca = signer_cert is not None and cert.not_valid_after_utc >= signer_cert.not_valid_after_utc
+        if left <= datetime.timedelta(days=self.renew_before_days) and not ends_with_ca:
             reasons.append('certificate expires %s, within renew_before_days (%d)'
                            % (info['not_after'], self.renew_before_days))
         return reasons
 
+    def not_after(self, signer_cert=None, now=None, valid_days=None):
+        """(not_after, clamped): ``valid_days`` from now, but never past the signing CA's own not_after."""
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        wanted = now + datetime.timedelta(days=valid_days or self.valid_days)
+        if signer_cert is not None and wanted > signer_cert.not_valid_after_utc:
+            return signer_cert.not_valid_after_utc, True
+        return wanted, False
+
     def build(self, key, signer_cert=None, signer_key=None, now=None, valid_days=None):
-        """Issue a certificate for ``key``; self-signed when no signer is given."""
+        """Issue a certificate for ``key``; self-signed when no signer is given. It never outlives its signer."""
         now = now or datetime.datetime.now(datetime.timezone.utc)
         issuer_key = signer_key or key
         issuer_name = signer_cert.subject if signer_cert is not None else self.subject
@@ -270,7 +284,7 @@ class CertSpec:
                    .public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
                    .not_valid_before(now - BACKDATE)
-                   .not_valid_after(now + datetime.timedelta(days=valid_days or self.valid_days))
+                   .not_valid_after(self.not_after(signer_cert, now, valid_days)[0])
                    .add_extension(x509.BasicConstraints(ca=self.is_ca, path_length=None), critical=True)
                    .add_extension(x509.KeyUsage(
                        digital_signature=True, content_commitment=False,
@@ -371,7 +385,8 @@ def ensure_certificate(module):
                       PkiError, _check_certificate_entry)
     if module.params.get('certificates'):
         out['reasons'] = ['%s: %s' % (r['path'], reason) for r in out['certificates'] for reason in r['reasons']]
-        out.update(fingerprint=None, serial=None, not_after=None, subject_alt_names=None)
+        out.update(fingerprint=None, serial=None, not_after=None, subject_alt_names=None,
+                   clamped=any(r.get('clamped') for r in out['certificates']))
     return out
 
 
@@ -416,6 +431,13 @@ def ensure_one_certificate(module, p):
                 raise PkiError('CA certificate %s does not match its private key privatekey_path %s; restore the '
                                'matching key, or set force: true to create a new CA'
                                % (p['path'], p['privatekey_path']))
+            if cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc) <= \
+                    datetime.timedelta(days=spec.renew_before_days):
+                raise PkiError('CA certificate %s expires %s, within renew_before_days (%d), and a CA is never '
+                               'replaced silently: rotate it deliberately (x509_cert for this CA with force: true, '
+                               'then reissue and redistribute everything it signed: run the pki role again), or, to '
+                               'postpone, lower renew_before_days (the pki role: pki_ca_renew_before_days)'
+                               % (p['path'], describe(cert)['not_after'], spec.renew_before_days))
             module.warn('CA certificate %s differs from the request (%s); a CA is never replaced silently: set '
                         'force: true to replace it, then reissue everything it signed'
                         % (p['path'], '; '.join(differences)))
@@ -425,6 +447,11 @@ def ensure_one_certificate(module, p):
     before = describe(cert) if cert is not None else None
     after = before
     changed = bool(reasons)
+    clamped = changed and spec.not_after(signer_cert)[1]
+    if clamped:
+        module.warn('certificate %s would outlive its CA %s: its not_after is clamped to the CA\'s (%s) instead of '
+                    'valid_days (%d) from now; rotate the CA before it expires'
+                    % (p['path'], p['ca_cert_path'], describe(signer_cert)['not_after'], spec.valid_days))
     if changed and not module.check_mode:
         if new_key:
             key = generate_key(spec.key_type)
@@ -434,7 +461,7 @@ def ensure_one_certificate(module, p):
         after = describe(cert)
     changed = ensure_attributes(module, p['privatekey_path'], '0600', True, changed)
     changed = ensure_attributes(module, p['path'], '0644', False, changed)
-    result = {'changed': changed, 'reasons': reasons}
+    result = {'changed': changed, 'reasons': reasons, 'clamped': clamped}
     for k in ('fingerprint', 'serial', 'not_after', 'subject_alt_names'):
         result[k] = after[k] if after else None
     if module._diff:

@@ -15,6 +15,7 @@ Errors are ``PkiTableError`` (a ValueError) with a message naming the host and t
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import posixpath
@@ -330,3 +331,32 @@ def distribute_entries(sets_of_host, requested, pki_dir, owner="root", group="ro
         out.append({"path": entry["dest"], "mode": entry["mode"], "owner": owner, "group": group, "src": src,
                     "checksum": checksum(src), "secret": entry["mode"] == "0600"})
     return out
+
+
+# Key sizes (bytes) each EncryptionConfiguration provider accepts.
+ENCRYPTION_KEY_SIZES = {"secretbox": (32,), "aescbc": (16, 24, 32)}
+
+
+def encryption_secret(content, path, provider="secretbox"):
+    """The base64 key of the encryption-at-rest key file ``path`` (its ``content``), checked for ``provider``.
+
+    Never returns an empty or malformed key: kube-apiserver would refuse to start (or, worse, the config would
+    carry a key nobody generated). Raises PkiTableError naming the file and the fix.
+    """
+    text = (content or "").strip()
+    if not text:
+        raise PkiTableError(f"the encryption-at-rest key {path} is missing or empty; run the pki role first "
+                            "(playbooks/site.yml or the pki role), which creates it, and never edit it by hand")
+    sizes = ENCRYPTION_KEY_SIZES.get(provider)
+    if sizes is None:
+        raise PkiTableError(f"encryption provider {provider!r} is not supported; use one of "
+                            f"{', '.join(sorted(ENCRYPTION_KEY_SIZES))}")
+    try:
+        size = len(base64.b64decode(text, validate=True))
+    except ValueError:
+        raise PkiTableError(f"the encryption-at-rest key {path} is not base64; restore the file from a backup "
+                            "(data encrypted with it is unreadable without it)") from None
+    if size not in sizes:
+        raise PkiTableError(f"the encryption-at-rest key {path} holds {size} bytes; {provider} needs "
+                            f"{' or '.join(str(s) for s in sizes)}; restore the file from a backup")
+    return text

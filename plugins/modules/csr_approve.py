@@ -15,13 +15,19 @@ description:
   - A C(kubernetes.io/kubelet-serving) CSR is approved only when the requester is C(system:node:<name>) in group
     C(system:nodes), C(<name>) is in O(nodes), the subject is exactly CN C(system:node:<name>) and O C(system:nodes),
     the usages are C(server auth) plus optionally C(digital signature) and C(key encipherment), and every SAN is one
-    of that node's own names or IPs from O(nodes). Service IPs, C(kubernetes*), C(*.svc), C(*.cluster.local),
-    wildcard, email and URI SANs are never approved.
+    of that node's own names or IPs from O(nodes). Service IPs, C(kubernetes*), C(*.svc), C(*.cluster.local) and
+    wildcard names are never approved.
   - A C(kubernetes.io/kube-apiserver-client-kubelet) CSR (TLS bootstrapping) is approved only when
-    O(approve_client_csrs=true), the requester is a bootstrap token user C(system:bootstrap:<token-id>) in group
-    C(system:bootstrappers), the subject is CN C(system:node:<name>) for a node in O(nodes) with O exactly
+    O(approve_client_csrs=true), the requester is a bootstrap token user C(system:bootstrap:<token-id>) in both
+    groups C(system:bootstrappers) and O(bootstrap_group), the token id is mapped to that node when
+    O(bootstrap_token_nodes) is given, the subject is CN C(system:node:<name>) for a node in O(nodes) with O exactly
     C(system:nodes), there are no SANs, and the usages are C(client auth) plus optionally C(digital signature) and
     C(key encipherment). Client CSRs from nodes renewing their own certificate are left to kube-controller-manager.
+  - For both kinds, node names and DNS SANs are compared exactly (a trailing dot on a SAN is ignored); a requester,
+    CN or SAN that names a node of O(nodes) in another case is denied. The request may carry no extension but
+    subjectAltName (and basicConstraints with CA:FALSE), the subjectAltName only DNS and IP names (email, URI,
+    registered ID, otherName and directory names are denied), and C(spec.expirationSeconds), when set, must not
+    exceed O(max_expiration_seconds).
   - CSRs of any other signer, CSRs that already carry an Approved or Denied condition, and CSRs that concern no node in
     O(nodes) are ignored.
   - A CSR that concerns a node in O(nodes) (by requester or subject) and fails a check is denied when O(deny=true),
@@ -55,6 +61,8 @@ options:
     description:
       - The nodes whose CSRs may be approved, as named in the inventory.
       - A node's own name always counts as one of its DNS names.
+      - Names and DNS addresses must be lowercase, and no IP or DNS name may belong to two nodes (a node listing
+        another node's name or IP); the module fails naming both nodes otherwise.
     type: list
     elements: dict
     required: true
@@ -101,6 +109,32 @@ options:
     description: Seconds between two listings of the CSRs while waiting.
     type: int
     default: 5
+  max_expiration_seconds:
+    description:
+      - Deny a CSR (of either kind) whose C(spec.expirationSeconds) is above this many seconds. A CSR without
+        C(spec.expirationSeconds) gets the signer's own duration (kube-controller-manager's
+        C(--cluster-signing-duration)) and is not affected.
+      - Must be greater than 0. The default is one year.
+    type: int
+    default: 31536000
+  bootstrap_group:
+    description:
+      - The extra group of the bootstrap token the kubelets join with (the control_plane role's
+        C(control_plane_bootstrap_token_group)). A client CSR is approved only when its requester is in
+        C(system:bootstrappers) and in this group, so a bootstrap token made for another purpose cannot get a
+        node certificate.
+      - Must be of the form C(system:bootstrappers:<lowercase name>).
+    type: str
+    default: system:bootstrappers:kubebin:default-node-token
+  bootstrap_token_nodes:
+    description:
+      - Token id (the 6 characters before the dot of C(<id>.<secret>)) to the node name it was issued to. When
+        given, a client CSR from C(system:bootstrap:<id>) is approved only when C(<id>) is a key and maps to the
+        node of the CSR's CN; any other token id, or a token of another node, is denied naming both.
+      - Token ids must match C(^[a-z0-9]{6}$) and node names must be in O(nodes).
+      - When empty, any bootstrap token in O(bootstrap_group) may ask for any node in O(nodes).
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -115,6 +149,23 @@ EXAMPLES = r"""
     approve_client_csrs: true
     wait_for: [node01, node02]
     timeout: 300
+  delegate_to: localhost
+  run_once: true
+
+- name: Approve bootstrap CSRs only for the node each token was issued to
+  kubebin.cluster.csr_approve:
+    kubeconfig: /etc/kubernetes/admin.kubeconfig
+    nodes:
+      - name: node01
+        addresses: [192.168.10.12]
+      - name: node02
+        addresses: [192.168.10.13]
+    approve_client_csrs: true
+    bootstrap_group: system:bootstrappers:kubebin:default-node-token
+    bootstrap_token_nodes:
+      abc123: node01
+      def456: node02
+    max_expiration_seconds: 2592000
   delegate_to: localhost
   run_once: true
 
@@ -193,6 +244,10 @@ def main():
             wait_for=dict(type='list', elements='str', default=[]),
             timeout=dict(type='int', default=300),
             poll_interval=dict(type='int', default=5),
+            max_expiration_seconds=dict(type='int', default=_csr.DEFAULT_MAX_EXPIRATION_SECONDS),
+            bootstrap_group=dict(type='str', default=_csr.DEFAULT_BOOTSTRAP_GROUP),
+            # token ids are the public half of <id>.<secret>
+            bootstrap_token_nodes=dict(type='dict', default={}, no_log=False),
         ),
         supports_check_mode=True,
     )
@@ -203,10 +258,11 @@ def main():
         module.fail_json(msg='timeout must be >= 0 and poll_interval >= 1 (got %s and %s)' % (p['timeout'], p['poll_interval']))
     try:
         inv = _csr.node_inventory(p['nodes'], _csr.parse_cidrs(p['service_cidr']))
+        rules = _csr.check_rules(inv, p['max_expiration_seconds'], p['bootstrap_group'], p['bootstrap_token_nodes'])
         api = _csr.KubeCSRApi(_kube.KubeClient.from_kubeconfig(p['kubeconfig']))
         result = _csr.reconcile(api, inv, approve_client_csrs=p['approve_client_csrs'], deny=p['deny'],
                                 wait_for=p['wait_for'], timeout=p['timeout'], poll_interval=p['poll_interval'],
-                                check_mode=module.check_mode)
+                                check_mode=module.check_mode, rules=rules)
     except (_csr.InputError, _kube.KubeError) as exc:
         module.fail_json(msg=str(exc))
 

@@ -14,7 +14,9 @@ description:
     certificate and key or with a bearer token, and whose only context is the current one.
   - Certificates and keys are embedded (C(*-data) fields), so the file stands alone. The output is deterministic;
     the file is rewritten only when its content differs.
-  - The file is created mode 0600 (unless O(mode) says otherwise) through a temporary file and an atomic move.
+  - The file is created mode 0600 through a temporary file and an atomic move. O(mode) may only make it stricter
+    (for example 0400) because the file embeds a client key or a token; a mode that gives group or others any
+    permission (0644, 0640, C(g+r), ...) fails the task naming the mode and the fix (0600).
     The token and the client key never appear in results, diffs or logs.
   - With C(cryptography) available, the CA and the client certificate and key are checked (readable, matching).
 author:

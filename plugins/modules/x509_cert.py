@@ -15,7 +15,12 @@ description:
   - Reissues the certificate, keeping the key, when it expires within O(renew_before_days) or when its subject,
     subject alternative names, usages, CA flag or issuer differ from the request.
   - An existing CA certificate or key is never replaced unless O(force=true); differences are reported as a
-    warning instead.
+    warning instead, except an approaching expiry. A CA certificate that expires within its O(renew_before_days)
+    fails the task (also in check mode), naming the file and the fix (rotate it with O(force=true), or lower
+    O(renew_before_days) to postpone).
+  - A leaf never outlives the CA that signs it. When O(valid_days) from now would end after the CA's own end of
+    validity, the leaf's end of validity is set to the CA's, the task warns and RV(clamped) is true. Such a leaf is
+    not reissued again only because it expires within O(renew_before_days); rotating the CA renews it.
   - An unreadable or corrupt key, a CA whose key does not match, or an invalid SAN fails the task; nothing is
     regenerated silently.
   - NotBefore is back-dated 5 minutes. Private keys are written mode 0600 through a temporary file and an atomic
@@ -54,6 +59,8 @@ options:
     description:
       - Subject alternative names, each C(DNS:name) or C(IP:address). Compared as a set (order and duplicates do
         not matter, IP addresses are normalized, DNS names are lower-cased).
+      - DNS names must be ASCII; write an internationalized name in its IDNA form (C(xn--...)). A non-ASCII name
+        fails the task naming the value.
     type: list
     elements: str
     default: []
@@ -201,6 +208,9 @@ certificates:
       description: Subject alternative names, normalized.
       type: list
       elements: str
+    clamped:
+      description: Whether this certificate was (or would be) issued with the CA's end of validity.
+      type: bool
 reasons:
   description: Why the certificate was (or, in check mode, would be) issued. Empty when nothing was issued.
   returned: always
@@ -228,6 +238,13 @@ subject_alt_names:
   type: list
   elements: str
   sample: ["DNS:kubernetes", "IP:10.96.0.1"]
+clamped:
+  description:
+    - True when the certificate issued (or, in check mode, to be issued) by this task would have outlived its CA
+      and its end of validity was set to the CA's instead. With O(certificates), true when any entry's was.
+  returned: always
+  type: bool
+  sample: false
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

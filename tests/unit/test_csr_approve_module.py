@@ -60,6 +60,13 @@ def test_kubeconfig_without_current_context_fails_cleanly(capsys, tmp_path):
     ({'nodes': NODES, 'wait_for': ['node03']}, 'wait_for names node03, not in nodes'),
     ({'nodes': NODES, 'service_cidr': 'ten-ninety-six'}, 'service_cidr: ten-ninety-six is not a CIDR'),
     ({'nodes': NODES, 'poll_interval': 0}, 'poll_interval >= 1'),
+    ({'nodes': [{'name': 'Node01'}]}, 'nodes[0]: node name Node01 is not lowercase'),
+    ({'nodes': [{'name': 'node01', 'addresses': ['192.168.10.12']}, {'name': 'node02', 'addresses': ['192.168.10.12']}]},
+     'address 192.168.10.12 is also an address of node node01'),
+    ({'nodes': NODES, 'max_expiration_seconds': 0}, 'max_expiration_seconds must be a positive number of seconds'),
+    ({'nodes': NODES, 'bootstrap_group': 'system:bootstrappers'}, 'bootstrap_group must be'),
+    ({'nodes': NODES, 'bootstrap_token_nodes': {'abc': 'node01'}}, "bootstrap_token_nodes: 'abc' is not a bootstrap token id"),
+    ({'nodes': NODES, 'bootstrap_token_nodes': {'abcdef': 'node03'}}, "token abcdef maps to 'node03'"),
 ])
 def test_bad_input_fails_cleanly(capsys, tmp_path, pki, args, message):
     args = dict(args, kubeconfig=write_kubeconfig(tmp_path / 'kc', pki))
@@ -101,6 +108,16 @@ def test_check_mode_reports_decisions_without_writes(capsys, tmp_path, pki, inje
     assert out['diff'] == {'before': {'csr-good': 'Pending', 'node-csr-boot': 'Pending', 'csr-crafted': 'Pending'},
                            'after': {'csr-good': 'Approved', 'node-csr-boot': 'Approved', 'csr-crafted': 'Denied'}}
     assert injected_api['requests'] == [('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests')]
+
+
+def test_check_mode_applies_the_token_map(capsys, tmp_path, pki, injected_api):
+    injected_api['items'] = [named_csr(client(), 'node-csr-boot')]
+    out = run_main(capsys, {'kubeconfig': write_kubeconfig(tmp_path / 'kc', pki), 'nodes': NODES,
+                            'approve_client_csrs': True, 'bootstrap_token_nodes': {'abcdef': 'node02'},
+                            '_ansible_check_mode': True})
+    assert out['_rc'] == 0 and out['approved'] == []
+    assert [i['reason'] for i in out['denied']] == [
+        'token abcdef was issued to node02, the CSR asks for system:node:node01']
 
 
 def test_check_mode_nothing_to_do_is_unchanged(capsys, tmp_path, pki, injected_api):

@@ -128,3 +128,25 @@ def test_batch_results_credentials_and_errors(pki):
 def test_redact():
     text = 'users:\n- name: x\n  user:\n    token: "secret"\n    client-key-data: "c2VjcmV0"\n'
     assert 'secret' not in _kubeconfig.redact(text) and 'c2VjcmV0' not in _kubeconfig.redact(text)
+
+
+@pytest.mark.parametrize('mode', ['0644', '0640', '644', '0604', 0o644, 'u=rw,g=r', 'a+r', 'o=r', '+r'])
+def test_mode_readable_by_group_or_others_is_refused(pki, mode):
+    result = run_module(kubeconfig, args(pki, mode=mode), expect_fail=True)
+    shown = '0644' if mode == 0o644 else mode
+    assert ('mode %s would let group or others read %s, which embeds the client key (client-key-data)'
+            % (shown, pki / 'admin.kubeconfig')) in result['msg']
+    assert 'set mode: "0600"' in result['msg']
+    assert not (pki / 'admin.kubeconfig').exists()
+
+
+def test_mode_refused_for_a_token_kubeconfig_too(pki):
+    result = run_module(kubeconfig, args(pki, client_cert_path=None, client_key_path=None, token='abcdef.0123456789abcdef',
+                                         mode='0644'), expect_fail=True)
+    assert 'which embeds the token' in result['msg'] and '0123456789abcdef' not in result['msg']
+
+
+@pytest.mark.parametrize('mode', ['0600', '0400', '600', 0o600, 'u=rw,go=', 'go-rwx'])
+def test_private_modes_are_accepted(pki, mode):
+    result = run_module(kubeconfig, args(pki, mode=mode))
+    assert result['changed'] and stat.S_IMODE(os.stat(pki / 'admin.kubeconfig').st_mode) & 0o077 == 0

@@ -66,6 +66,8 @@ def test_parse_san_normalizes(text, want):
     ('node01', 'no DNS: or IP: prefix'),
     ('DNS:bad name', 'not a valid DNS name'),
     ('DNS:', 'not a valid DNS name'),
+    ('DNS:nöde.example', "'DNS:nöde.example' is not a valid DNS name: it has non-ASCII characters"),
+    ('DNS:node01.exämple', 'write an internationalized name in its ASCII form'),
 ])
 def test_parse_san_rejects(text, words):
     with pytest.raises(_pki.PkiError, match=words):
@@ -223,6 +225,8 @@ BAD_INPUTS = [
     ('missing CA', {'ca_cert_path': '/nonexistent/ca.crt'}, 'CA file /nonexistent/ca.crt (ca_cert_path) does not exist'),
     ('renew window', {'valid_days': 10, 'renew_before_days': 30}, 'renew_before_days (30) must be smaller than valid_days (10)'),
     ('no CA for leaf', {'ca_cert_path': None, 'ca_privatekey_path': None}, 'ca_cert_path and ca_privatekey_path are required'),
+    ('non-ASCII DNS SAN', {'subject_alt_names': ['DNS:nöde.example']},
+     "subject_alt_names: 'DNS:nöde.example' is not a valid DNS name: it has non-ASCII characters"),
 ]
 
 
@@ -343,3 +347,43 @@ def test_corrupt_private_key_fails(tmp_path):
     (tmp_path / 'sa.key').write_bytes(b'junk')
     result = run_module(pki_key, {'path': str(tmp_path / 'sa.key')}, expect_fail=True)
     assert 'not a readable unencrypted PEM private key' in result['msg']
+
+
+# --- CA lifetime ---------------------------------------------------------------------------------------------------
+def test_leaf_never_outlives_its_ca(tmp_path):
+    """A leaf asked for 365 days under a CA that ends in 10 is cut to the CA's not_after, and says so."""
+    run_module(x509_cert, ca_args(tmp_path, valid_days=10, renew_before_days=1))
+    ca_end = load(tmp_path / 'ca.crt').not_valid_after_utc
+    first = run_module(x509_cert, leaf_args(tmp_path, valid_days=365, renew_before_days=30))
+    assert first['changed'] and first['clamped'] is True
+    assert load(tmp_path / 'leaf.crt').not_valid_after_utc == ca_end
+    assert first['not_after'] == ca_end.strftime('%Y-%m-%dT%H:%M:%SZ')
+    assert any('would outlive its CA %s' % (tmp_path / 'ca.crt') in w for w in first['warnings']), first['warnings']
+    # it cannot be renewed past the CA: not reissued on every run although it ends within renew_before_days
+    second = run_module(x509_cert, leaf_args(tmp_path, valid_days=365, renew_before_days=30))
+    assert not second['changed'] and second['clamped'] is False and second['warnings'] == []
+    # the batch form reports it too
+    (tmp_path / 'leaf.crt').unlink()
+    batch = run_module(x509_cert, {'certificates': [leaf_args(tmp_path)], 'valid_days': 365})
+    assert batch['clamped'] is True and batch['certificates'][0]['clamped'] is True
+
+
+def test_leaf_within_ca_lifetime_is_not_clamped(pki):
+    result = run_module(x509_cert, leaf_args(pki, valid_days=365))
+    assert result['clamped'] is False and result['warnings'] == []
+    days = (load(pki / 'leaf.crt').not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+    assert days in (364, 365)
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_ca_within_renewal_window_fails(pki, check_mode):
+    """A CA that expires within renew_before_days fails the task (a warning is too easy to miss); force rotates it."""
+    before = (pki / 'ca.crt').read_bytes()
+    result = run_module(x509_cert, ca_args(pki, valid_days=4000, renew_before_days=3700), check_mode=check_mode, expect_fail=True)
+    assert 'CA certificate %s expires ' % (pki / 'ca.crt') in result['msg']
+    assert 'within renew_before_days (3700)' in result['msg'] and 'force: true' in result['msg']
+    assert 'pki_ca_renew_before_days' in result['msg']
+    assert (pki / 'ca.crt').read_bytes() == before
+    if not check_mode:
+        rotated = run_module(x509_cert, ca_args(pki, valid_days=4000, renew_before_days=3700, force=True))
+        assert rotated['changed'] and (pki / 'ca.crt').read_bytes() != before
