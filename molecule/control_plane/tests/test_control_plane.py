@@ -5,12 +5,16 @@ import json
 import os
 import shlex
 import ssl
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+import kube_bench  # noqa: E402 pylint: disable=wrong-import-position
 
 PKI_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "pki")
 REPO = os.path.join(os.path.dirname(__file__), "..", "..", "..")
@@ -214,37 +218,9 @@ def test_no_removed_flags_and_cis_flags_present(host):
         assert flag in cmdline, flag
 
 
-KUBE_BENCH = os.path.join(os.environ.get("KUBEBIN_CACHE") or "/var/cache/kubebin", "tools")
-CIS_EXCEPTIONS_DOC = os.path.join(REPO, "docs", "cis-exceptions.md")
-
-
-def documented_exceptions():
-    """Check ids listed in the table of docs/cis-exceptions.md (rows like `| 1.2.11 | ... |`)."""
-    ids = set()
-    with open(CIS_EXCEPTIONS_DOC) as f:
-        for line in f:
-            cells = [c.strip() for c in line.split("|")]
-            if len(cells) > 2 and cells[1][:2] in ("1.", "2.") and cells[1].replace(".", "").isdigit():
-                ids.add(cells[1])
-    return ids
-
-
 def test_kube_bench_sections_1_2_to_1_4(host):
     """kube-bench cis-1.12 sections 1.2-1.4 on master01: every FAIL is a documented exception."""
-    import subprocess
-    # `make test` builds it first (make kube-bench); a missing tool is a failure, not a skip.
-    assert os.path.exists(os.path.join(KUBE_BENCH, "bin", "kube-bench")), "run molecule/control_plane/kube-bench.sh"
-    host.run("rm -rf /root/kube-bench && mkdir -p /root/kube-bench")  # not /tmp: docker cp cannot write to a tmpfs
-    for src, dst in ((os.path.join(KUBE_BENCH, "bin", "kube-bench"), "/root/kube-bench/kube-bench"),
-                     (os.path.join(KUBE_BENCH, "kube-bench-cfg"), "/root/kube-bench/cfg")):
-        subprocess.run(["docker", "cp", src, "master01:" + dst], check=True)
-    out = host.run("/root/kube-bench/kube-bench run --targets master --benchmark cis-1.12 "
-                   "--config-dir /root/kube-bench/cfg --group 1.2,1.3,1.4 --json")
-    report = json.loads(out.stdout)
-    with open(os.path.join(KUBE_BENCH, "kube-bench-report.json"), "w") as f:  # for a human to read
-        json.dump(report, f, indent=1)
-    results = {r["test_number"]: r["status"]
-               for control in report["Controls"] for section in control["tests"] for r in section["results"]}
+    results = kube_bench.run(host, "master01", "master", "1.2,1.3,1.4")
     assert {"1.2.1", "1.2.30", "1.3.7", "1.4.2"} <= set(results), sorted(results)
     failed = {n for n, s in results.items() if s == "FAIL"}
-    assert failed <= documented_exceptions(), "undocumented FAILs: %s" % sorted(failed - documented_exceptions())
+    assert failed <= kube_bench.documented_exceptions(), sorted(failed - kube_bench.documented_exceptions())
