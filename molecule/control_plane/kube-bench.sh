@@ -58,7 +58,7 @@ override = {"master": {
                 "confs": ["/var/lib/kubelet/config.yaml"], "defaultconf": "/var/lib/kubelet/config.yaml",
                 "kubeconfig": ["/etc/kubernetes/kubelet.kubeconfig"],
                 "defaultkubeconfig": "/etc/kubernetes/kubelet.kubeconfig",
-                "cafile": ["/etc/kubernetes/ca.crt"], "defaultcafile": "/etc/kubernetes/ca.crt"},
+                "cafile": ["/etc/kubernetes/pki/ca.crt"], "defaultcafile": "/etc/kubernetes/pki/ca.crt"},
     "proxy": {"svc": [units % "kube-proxy"], "defaultsvc": units % "kube-proxy",
               "confs": ["/var/lib/kube-proxy/config.yaml"], "defaultconf": "/var/lib/kube-proxy/config.yaml",
               "kubeconfig": ["/etc/kubernetes/kube-proxy.kubeconfig"],
@@ -68,10 +68,6 @@ override = {"master": {
              "datadirs": ["/var/lib/etcd/default.etcd"], "defaultdatadir": "/var/lib/etcd/default.etcd"},
 }}
 yaml.safe_dump(override, open(cfg + "/cis-1.12/config.yaml", "w"), sort_keys=False)
-for name in ("node", "etcd"):  # sections 4 and 2 as cis-1.10 has them, under the cis-1.12 name
-    doc = yaml.safe_load(open("%s/cis-1.12/%s.yaml" % (cfg, name)))
-    doc["version"] = "cis-1.12"
-    yaml.safe_dump(doc, open("%s/cis-1.12/%s.yaml" % (cfg, name), "w"), sort_keys=False)
 
 master = yaml.safe_load(open(cfg + "/cis-1.12/master.yaml"))
 master["version"] = "cis-1.12"
@@ -88,7 +84,21 @@ if not any(c["id"] == "1.2.30" for c in api["checks"]):
                                   "compare": {"op": "eq", "value": False}}]},
         "remediation": "Set --service-account-extend-token-expiration=false.",
         "scored": True})
+# 1.1.13/1.1.14 look for kubeadm's admin.conf; the admin kubeconfigs here are admin.kubeconfig and root's config.
+for group in master["groups"]:
+    for check in group["checks"]:
+        if check["id"] in ("1.1.13", "1.1.14"):
+            check["audit"] = check["audit"].replace("/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf",
+                                                    "/etc/kubernetes/admin.kubeconfig /root/.kube/config")
 yaml.safe_dump(master, open(cfg + "/cis-1.12/master.yaml", "w"), sort_keys=False)
+for name in ("node", "etcd", "controlplane"):  # sections 4, 2 and 3 as cis-1.10 has them, under the cis-1.12 name
+    doc = yaml.safe_load(open("%s/cis-1.12/%s.yaml" % (cfg, name)))
+    doc["version"] = "cis-1.12"
+    for group in doc["groups"]:
+        for check in group["checks"]:
+            if check["id"] == "4.2.12":  # the kubelet's cipher list: the same AEAD-only list as the API server's 1.2.29
+                check["tests"]["test_items"][0]["compare"]["value"] = item["compare"]["value"]
+    yaml.safe_dump(doc, open("%s/cis-1.12/%s.yaml" % (cfg, name), "w"), sort_keys=False)
 PY
 rm -rf "$cfg" && mv "$cfg.tmp" "$cfg"
 echo "kube-bench: $TOOLS/bin/kube-bench ($("$TOOLS/bin/kube-bench" version 2>/dev/null || echo "$VERSION")), config: $cfg"

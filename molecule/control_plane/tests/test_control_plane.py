@@ -218,9 +218,14 @@ def test_no_removed_flags_and_cis_flags_present(host):
         assert flag in cmdline, flag
 
 
-def test_kube_bench_sections_1_2_to_1_4(host):
-    """kube-bench cis-1.12 sections 1.2-1.4 on master01: every FAIL is a documented exception."""
-    results = kube_bench.run(host, "master01", "master", "1.2,1.3,1.4")
-    assert {"1.2.1", "1.2.30", "1.3.7", "1.4.2"} <= set(results), sorted(results)
+@pytest.mark.parametrize("targets,groups,expected", [
+    ("master", "1.1,1.2,1.3,1.4", {"1.1.1", "1.1.13", "1.2.1", "1.2.30", "1.3.7", "1.4.2"}),
+    ("controlplane", None, {"3.1.1", "3.2.1"}),
+])
+def test_kube_bench_sections_1_and_3(host, targets, groups, expected):
+    """kube-bench cis-1.12 sections 1 (control-plane files and components) and 3 (its configuration) on master01:
+    every FAIL is a documented exception."""
+    results = kube_bench.run(host, "master01", targets, groups)
+    assert expected <= set(results), sorted(results)
     failed = {n for n, s in results.items() if s == "FAIL"}
     assert failed <= kube_bench.documented_exceptions(), sorted(failed - kube_bench.documented_exceptions())
