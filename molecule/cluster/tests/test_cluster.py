@@ -109,13 +109,21 @@ def test_no_csr_pending(host):
     assert pending == []
 
 
-def test_forged_csr_denied(host):
-    """side_effect.yml: node01 asked for a serving certificate with node02's IP; csr_approve denied it."""
-    csr = kjson(host, "get csr kubebin-test-forged-node01")
+@pytest.mark.parametrize("case,reason", [
+    ("other-ip", "is not an address of node01 (it belongs to node02)"),
+    ("other-name", "subject CN is system:node:node02, expected system:node:node01"),
+    ("email-san", "SANs are not allowed"),
+    ("long-expiry", "spec.expirationSeconds 315360000 is above max_expiration_seconds"),
+    ("ca-request", "asks for a CA certificate"),
+    ("wrong-case", "subject CN is system:node:NODE01, expected system:node:node01"),
+])
+def test_forged_csr_denied(host, case, reason):
+    """side_effect.yml: node01 asked for serving certificates it must not get; csr_approve denied each, saying why."""
+    csr = kjson(host, f"get csr kubebin-test-forged-{case}")
     types = {c["type"]: c for c in csr["status"]["conditions"]}
     assert "Approved" not in types
     assert types["Denied"]["status"] == "True"
-    assert NODES["node02"] in types["Denied"]["message"]
+    assert reason in types["Denied"]["message"], types["Denied"]["message"]
     assert csr["spec"]["username"] == "system:node:node01"
     assert "certificate" not in csr["status"]
 
