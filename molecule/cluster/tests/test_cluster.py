@@ -5,6 +5,7 @@ Cluster-level checks run once, through master01 (kubectl with the admin kubeconf
 node01/node02 through their containers. Shared by molecule/cluster and molecule/cluster-containerd.
 """
 import base64
+import glob
 import ipaddress
 import json
 import os
@@ -281,11 +282,11 @@ def test_no_service_restarted_by_idempotence_or_check(name):
     assert expected <= {u.get("Id") for u in units if u.get("ActiveState") == "active"}, records[0]
 
 
-# The control node's PKI: Molecule's inventory directory, or the lab's (make lab).
-PKI_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory") \
+# The control node's inventory directory (Molecule's, or the lab's for make lab); the PKI is in
+# .kubebin/<kubebin_cluster_name>/pki under it.
+INVENTORY_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory") \
     if os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY") else \
     os.path.join(os.path.dirname(__file__), "..", "..", "..", "inventory", "lab")
-PKI_DIR = os.path.join(PKI_DIR, ".kubebin", "kubebin", "pki")
 PEM_RE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 
@@ -317,7 +318,9 @@ def test_admin_is_a_bindable_group_and_break_glass_stays_on_the_control_node(hos
     assert who["username"] == "kubernetes-admin"
     assert "kubebin:cluster-admins" in who["groups"] and "system:masters" not in who["groups"], who
     assert kubectl(host, "auth can-i '*' '*'").strip() == "yes"
-    path = os.path.join(PKI_DIR, "super-admin.kubeconfig")
+    found = glob.glob(os.path.join(INVENTORY_DIR, ".kubebin", "*", "pki", "super-admin.kubeconfig"))
+    assert len(found) == 1, found
+    path = found[0]
     assert os.stat(path).st_mode & 0o777 == 0o600
     with open(path) as f:
         assert [_organizations(p) for p in _certificates_in(f.read())] == [["system:masters"]]
