@@ -64,9 +64,8 @@ def _args_problems(value, name):
         return ["%s must be a mapping or a list of --flag=value strings, got %s" % (name, type(value).__name__)]
     problems = []
     for item in value:
-        text = _scalar(item)
-        why = "is not a string" if not isinstance(item, str) else _word_problem(text)
-        if why is None and not text.startswith("--"):
+        why = "is not a string" if not isinstance(item, str) else _word_problem(item)
+        if why is None and not item.startswith("--"):
             why = "does not start with --"
         if why:
             problems.append("%s item %r %s" % (name, item, why))
