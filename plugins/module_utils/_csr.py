@@ -353,6 +353,11 @@ def _decide_client(csr, inv, approve_client_csrs, max_expiration_seconds=DEFAULT
     cn_node = _node_of(cns[0]) if len(cns) == 1 else None
     if cn_node is None:
         return 'deny', 'subject CN is %s, expected system:node:<name>' % (', '.join(cns) or 'empty')
+    token_id = username[len(BOOTSTRAP_PREFIX):]
+    owner = (bootstrap_token_nodes or {}).get(token_id)
+    # A token issued to one node never serves another name, in the inventory or not.
+    if owner is not None and owner != cn_node:
+        return 'deny', 'token %s was issued to %s, the CSR asks for %s' % (token_id, owner, cns[0])
     if cn_node.lower() not in inv:
         return 'ignore', 'CN %s is not a node in nodes' % cns[0]
     if _case_differs(cn_node, inv):
@@ -360,12 +365,9 @@ def _decide_client(csr, inv, approve_client_csrs, max_expiration_seconds=DEFAULT
     for group in (BOOTSTRAPPERS_GROUP, bootstrap_group):
         if group not in (spec.get('groups') or []):
             return 'deny', 'requester %s is not in group %s' % (username, group)
-    token_id = username[len(BOOTSTRAP_PREFIX):]
-    if bootstrap_token_nodes:
-        owner = bootstrap_token_nodes.get(token_id)
-        if owner != cn_node:
-            return 'deny', 'token %s was issued to %s, the CSR asks for %s' % (
-                token_id, owner or 'no node in bootstrap_token_nodes', cns[0])
+    if owner is None:
+        return 'deny', 'token %s was issued to no node in bootstrap_token_nodes, the CSR asks for %s' % (
+            token_id, cns[0])
     problem = (_check_subject(req, cn_node) or _check_usages(spec, CLIENT_USAGES, 'client auth')
                or _check_expiration(spec, max_expiration_seconds) or _check_extensions(req))
     if problem:

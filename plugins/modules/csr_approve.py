@@ -19,8 +19,8 @@ description:
     wildcard names are never approved.
   - A C(kubernetes.io/kube-apiserver-client-kubelet) CSR (TLS bootstrapping) is approved only when
     O(approve_client_csrs=true), the requester is a bootstrap token user C(system:bootstrap:<token-id>) in both
-    groups C(system:bootstrappers) and O(bootstrap_group), the token id is mapped to that node when
-    O(bootstrap_token_nodes) is given, the subject is CN C(system:node:<name>) for a node in O(nodes) with O exactly
+    groups C(system:bootstrappers) and O(bootstrap_group), the token id is mapped to that node in
+    O(bootstrap_token_nodes), the subject is CN C(system:node:<name>) for a node in O(nodes) with O exactly
     C(system:nodes), there are no SANs, and the usages are C(client auth) plus optionally C(digital signature) and
     C(key encipherment). Client CSRs from nodes renewing their own certificate are left to kube-controller-manager.
   - For both kinds, node names and DNS SANs are compared exactly (a trailing dot on a SAN is ignored); a requester,
@@ -120,7 +120,7 @@ options:
   bootstrap_group:
     description:
       - The extra group of the bootstrap token the kubelets join with (the control_plane role's
-        C(control_plane_bootstrap_token_group)). A client CSR is approved only when its requester is in
+        C(kubebin_bootstrap_token_group)). A client CSR is approved only when its requester is in
         C(system:bootstrappers) and in this group, so a bootstrap token made for another purpose cannot get a
         node certificate.
       - Must be of the form C(system:bootstrappers:<lowercase name>).
@@ -128,11 +128,12 @@ options:
     default: system:bootstrappers:kubebin:default-node-token
   bootstrap_token_nodes:
     description:
-      - Token id (the 6 characters before the dot of C(<id>.<secret>)) to the node name it was issued to. When
-        given, a client CSR from C(system:bootstrap:<id>) is approved only when C(<id>) is a key and maps to the
-        node of the CSR's CN; any other token id, or a token of another node, is denied naming both.
+      - Token id (the 6 characters before the dot of C(<id>.<secret>)) to the node name it was issued to (the node
+        role makes one token per joining node). A client CSR from C(system:bootstrap:<id>) is approved only when
+        C(<id>) is a key and maps to the node of the CSR's CN; a token of another node is denied naming both, also
+        when the CSR asks for a name outside O(nodes), and a token id that is not a key is denied.
       - Token ids must match C(^[a-z0-9]{6}$) and node names must be in O(nodes).
-      - When empty, any bootstrap token in O(bootstrap_group) may ask for any node in O(nodes).
+      - When empty, no bootstrap CSR is approved.
     type: dict
     default: {}
 """
@@ -147,6 +148,9 @@ EXAMPLES = r"""
       - name: node02
         addresses: [192.168.10.13, node02.example.internal]
     approve_client_csrs: true
+    bootstrap_token_nodes:
+      abc123: node01
+      def456: node02
     wait_for: [node01, node02]
     timeout: 300
   delegate_to: localhost

@@ -98,6 +98,7 @@ def test_check_mode_reports_decisions_without_writes(capsys, tmp_path, pki, inje
     ]
     out = run_main(capsys, {'kubeconfig': write_kubeconfig(tmp_path / 'kc', pki), 'nodes': NODES,
                             'approve_client_csrs': True, 'wait_for': ['node01', 'node02'],
+                            'bootstrap_token_nodes': {'abcdef': 'node01'},
                             '_ansible_check_mode': True, '_ansible_diff': True})
     assert out['_rc'] == 0 and out['changed'] is True
     assert [i['name'] for i in out['approved']] == ['csr-good', 'node-csr-boot']

@@ -82,7 +82,7 @@ def serving(**kw):
     return csr_obj(csr_pem(**pem_kw), **kw)
 
 
-# the group of the control_plane role's bootstrap token (control_plane_bootstrap_token_group)
+# the group of the node role's bootstrap tokens (kubebin_bootstrap_token_group)
 TOKEN_GROUP = 'system:bootstrappers:kubebin:default-node-token'
 BOOTSTRAP = dict(signer=CLIENT, username='system:bootstrap:abcdef',
                  groups=('system:bootstrappers', TOKEN_GROUP, 'system:authenticated'),
@@ -98,6 +98,7 @@ def client(**kw):
 
 
 def decide(csr, approve_client_csrs=False, **rules):
+    rules.setdefault('bootstrap_token_nodes', {'abcdef': 'node01'})   # client(): node01's own token
     return _csr.decide(csr, INV, approve_client_csrs, **rules)
 
 
@@ -228,8 +229,13 @@ def test_client_renewal_by_node_left_to_controller_manager():
 
 
 def test_client_for_unknown_node_ignored():
-    decision, why = decide(client(cn='system:node:node09'), approve_client_csrs=True)
+    decision, why = decide(client(cn='system:node:node09'), approve_client_csrs=True, bootstrap_token_nodes={})
     assert (decision, why) == ('ignore', 'CN system:node:node09 is not a node in nodes')
+
+
+def test_a_nodes_token_never_serves_a_name_outside_the_inventory():
+    decision, why = decide(client(cn='system:node:ghost'), approve_client_csrs=True)
+    assert (decision, why) == ('deny', 'token abcdef was issued to node01, the CSR asks for system:node:ghost')
 
 
 # --- client: deny --------------------------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ def test_condition_shape():
     (serving(cn='system:node:NODE01'), False, 'subject CN is system:node:NODE01, expected system:node:node01'),
     (serving(dns=['NODE01']), False, 'SAN NODE01 is not a name of node01'),
     (serving(dns=['node01', 'Node01.lab.internal']), False, 'SAN Node01.lab.internal is not a name of node01'),
-    (client(cn='system:node:NODE01'), True, 'CN system:node:NODE01 is not node node01: node names are compared exactly'),
+    (client(cn='system:node:NODE01'), True, 'token abcdef was issued to node01, the CSR asks for system:node:NODE01'),
 ], ids=['serving-requester-and-cn', 'serving-cn', 'serving-dns-san', 'serving-fqdn-san', 'client-cn'])
 def test_node_name_in_another_case_denied(csr, approve_client, reason):
     assert decide(csr, approve_client_csrs=approve_client) == ('deny', reason)
@@ -402,7 +408,7 @@ def test_client_needs_the_bootstrap_token_group():
     ({'abcdef': 'node02'}, 'deny', 'token abcdef was issued to node02, the CSR asks for system:node:node01'),
     ({'123456': 'node01'}, 'deny',
      'token abcdef was issued to no node in bootstrap_token_nodes, the CSR asks for system:node:node01'),
-    ({}, 'approve', 'client certificate for node01 requested with bootstrap token abcdef'),
+    ({}, 'deny', 'token abcdef was issued to no node in bootstrap_token_nodes, the CSR asks for system:node:node01'),
 ], ids=['own-token', 'token-of-other-node', 'unknown-token', 'no-map'])
 def test_bootstrap_token_nodes(tokens, decision, reason):
     assert decide(client(), approve_client_csrs=True, bootstrap_token_nodes=tokens) == (decision, reason)

@@ -111,7 +111,8 @@ def test_wait_bootstrap_then_serving():
     serv = named(serving(), 'csr-serving-1')
     api = FakeCSRApi([], [boot], [boot], [boot, serv])
     clock = FakeClock()
-    out = run(api, clock=clock, approve_client_csrs=True, wait_for=['node01'], timeout=60, poll_interval=5)
+    out = run(api, clock=clock, approve_client_csrs=True, wait_for=['node01'], timeout=60, poll_interval=5,
+              rules={'bootstrap_token_nodes': {'abcdef': 'node01'}})
     assert [n for n, _c in api.conditions] == ['node-csr-1', 'csr-serving-1']
     assert sorted(i['name'] for i in out['approved']) == ['csr-serving-1', 'node-csr-1']
     assert out['missing'] == [] and not out['timed_out'] and api.calls == 4 and clock.now == 15
