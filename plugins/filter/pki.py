@@ -60,15 +60,9 @@ def pki_distribute_entries(file_sets, sets, pki_dir, owner="root", group="root")
 
 
 @_filter_errors
-def bootstrap_token(current, now_epoch, ttl_hours, renew_hours):
-    """``current`` while well-formed and valid beyond the renew window, else a new token."""
-    return _bootstrap_token.keep_or_renew(current, now_epoch, ttl_hours, renew_hours)
-
-
-@_filter_errors
-def bootstrap_token_usable(token, now_epoch, margin_seconds):
-    """True while ``token`` is well-formed and valid for more than ``margin_seconds``."""
-    return _bootstrap_token.usable(token, now_epoch, margin_seconds)
+def bootstrap_token(now_epoch, ttl_minutes):
+    """A new bootstrap token {id, secret, expiration} valid for ``ttl_minutes`` from ``now_epoch``."""
+    return _bootstrap_token.new_token(now_epoch, ttl_minutes)
 
 
 @_filter_errors
@@ -88,6 +82,5 @@ class FilterModule:
             "pki_hosts_file_sets": pki_hosts_file_sets,
             "pki_distribute_entries": pki_distribute_entries,
             "bootstrap_token": bootstrap_token,
-            "bootstrap_token_usable": bootstrap_token_usable,
             "encryption_secret": encryption_secret,
         }

@@ -1,11 +1,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The kubelet TLS-bootstrap token: keep the current one while it is valid long enough, else make a new one.
+"""A kubelet TLS-bootstrap token for one joining node.
 
 Pure functions, no Ansible imports; the kubebin.cluster.bootstrap_token filter (plugins/filter/pki.py) exposes
-``keep_or_renew`` to roles/control_plane/tasks/bootstrap_token.yml. A token is a dict ``{id, secret,
-expires_epoch, expiration}`` (the format of bootstrap-token.json, which roles/node reads): ``id`` and ``secret`` as
-the API server requires them (TOKEN_ID_RE, TOKEN_SECRET_RE), ``expires_epoch`` seconds since the epoch (UTC) and
-``expiration`` the same instant in RFC 3339 (``2026-12-08T03:00:00Z``).
+``new_token`` to roles/node/tasks/join.yml. A token is a dict ``{id, secret, expiration}``: ``id`` and ``secret``
+as the API server requires them (TOKEN_ID_RE, TOKEN_SECRET_RE), drawn with ``secrets``, and ``expiration`` in
+RFC 3339 UTC (``2026-12-08T03:00:00Z``), the form of the bootstrap token Secret's ``expiration`` key.
 """
 
 from __future__ import annotations
@@ -19,44 +18,12 @@ import time
 TOKEN_ID_RE = re.compile(r"^[a-z0-9]{6}$")
 TOKEN_SECRET_RE = re.compile(r"^[a-z0-9]{16}$")
 TOKEN_CHARS = string.ascii_lowercase + string.digits
+# A kubelet needs a few minutes to join; a day is already far longer than any join takes.
+MIN_TTL_MINUTES, MAX_TTL_MINUTES = 5, 1440
 
 
 class BootstrapTokenError(ValueError):
     """Settings from which no token can be made; the message names the variable to fix."""
-
-
-def _whole_number(value, name):
-    """``value`` as an int >= 0 (an int or a string of digits), else BootstrapTokenError naming ``name``."""
-    if isinstance(value, bool):
-        value = None
-    elif isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or value < 0:
-        raise BootstrapTokenError(f"{name} must be a whole number of hours >= 0; got {value!r}.")
-    return value
-
-
-def _epoch(value):
-    """An epoch in seconds as an int, or None when ``value`` is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value.strip()))
-        except ValueError:
-            return None
-    return None
-
-
-def is_well_formed(token):
-    """True when ``token`` has an ``id`` and a ``secret`` of the form the API server accepts."""
-    if not isinstance(token, dict):
-        return False
-    token_id, secret = token.get("id"), token.get("secret")
-    return (isinstance(token_id, str) and TOKEN_ID_RE.fullmatch(token_id) is not None
-            and isinstance(secret, str) and TOKEN_SECRET_RE.fullmatch(secret) is not None)
 
 
 def rfc3339(epoch):
@@ -64,43 +31,19 @@ def rfc3339(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
 
 
-def new_token(now_epoch, ttl_hours, choice=secrets.choice):
-    """A fresh token valid for ``ttl_hours`` from ``now_epoch``, with id and secret drawn by ``choice``."""
-    expires = int(now_epoch) + int(ttl_hours) * 3600
+def new_token(now_epoch, ttl_minutes, choice=secrets.choice):
+    """A fresh token valid for ``ttl_minutes`` (MIN_TTL_MINUTES..MAX_TTL_MINUTES) from ``now_epoch``."""
+    if isinstance(now_epoch, bool) or not isinstance(now_epoch, (int, float)):
+        raise BootstrapTokenError(f"the current time must be an epoch in seconds; got {now_epoch!r}.")
+    ttl = ttl_minutes
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        ttl = int(ttl.strip())
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not MIN_TTL_MINUTES <= ttl <= MAX_TTL_MINUTES:
+        raise BootstrapTokenError(
+            f"node_bootstrap_token_ttl_minutes must be a whole number from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES}; "
+            f"got {ttl_minutes!r}.")
     return {
         "id": "".join(choice(TOKEN_CHARS) for dummy in range(6)),
         "secret": "".join(choice(TOKEN_CHARS) for dummy in range(16)),
-        "expires_epoch": expires,
-        "expiration": rfc3339(expires),
+        "expiration": rfc3339(int(now_epoch) + ttl * 60),
     }
-
-
-def usable(token, now_epoch, margin_seconds):
-    """True when ``token`` is well-formed and expires more than ``margin_seconds`` after ``now_epoch``."""
-    now, margin = _epoch(now_epoch), _epoch(margin_seconds)
-    if now is None or margin is None:
-        raise BootstrapTokenError(f"the current time and the margin must be seconds; got {now_epoch!r}, {margin_seconds!r}.")
-    expires = _epoch(token.get("expires_epoch")) if is_well_formed(token) else None
-    return expires is not None and expires > now + margin
-
-
-def keep_or_renew(current, now_epoch, ttl_hours, renew_hours, choice=secrets.choice):
-    """``current`` when it is well-formed and expires after ``now_epoch`` + ``renew_hours``, else a new token.
-
-    ``ttl_hours`` (> 0) is the lifetime of a new token, ``renew_hours`` (>= 0, smaller than ``ttl_hours``) the
-    window before expiry in which a token is replaced. Bad settings raise BootstrapTokenError.
-    """
-    ttl = _whole_number(ttl_hours, "control_plane_bootstrap_token_ttl_hours")
-    renew = _whole_number(renew_hours, "control_plane_bootstrap_token_renew_hours")
-    if ttl == 0 or renew >= ttl:
-        raise BootstrapTokenError(
-            "control_plane_bootstrap_token_ttl_hours must be greater than 0 and than "
-            f"control_plane_bootstrap_token_renew_hours; got {ttl} and {renew}.")
-    now = _epoch(now_epoch)
-    if now is None:
-        raise BootstrapTokenError(f"the current time must be an epoch in seconds; got {now_epoch!r}.")
-    if is_well_formed(current):
-        expires = _epoch(current.get("expires_epoch"))
-        if expires is not None and expires > now + renew * 3600:
-            return current
-    return new_token(now, ttl, choice)

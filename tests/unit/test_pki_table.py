@@ -394,4 +394,4 @@ def test_unknown_set():
 def test_filters_are_registered():
     assert set(pki_filters.FilterModule().filters()) == {
         'pki_certificates', 'pki_x509_entries', 'pki_file_sets', 'pki_hosts_file_sets', 'pki_distribute_entries',
-        'bootstrap_token', 'bootstrap_token_usable', 'encryption_secret'}
+        'bootstrap_token', 'encryption_secret'}

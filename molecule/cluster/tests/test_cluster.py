@@ -302,6 +302,41 @@ def _certificates_in(text):
     return pems
 
 
+@pytest.mark.parametrize("name", ["node02", "ghost"])
+def test_a_nodes_bootstrap_token_gets_no_certificate_for_another_name(host, name):
+    """side_effect.yml: with the bootstrap token issued to node01, client CSRs for node02 and for a node outside the
+    inventory were denied (kube-controller-manager approves no bootstrap CSR: no nodeclient binding)."""
+    csr = kjson(host, f"get csr kubebin-test-forged-token-{name}")
+    assert re.fullmatch(r"system:bootstrap:[a-z0-9]{6}", csr["spec"]["username"]), csr["spec"]["username"]
+    types = {c["type"]: c for c in csr["status"]["conditions"]}
+    assert "Approved" not in types and "certificate" not in csr["status"]
+    assert types["Denied"]["status"] == "True"
+    assert re.fullmatch(r"token [a-z0-9]{6} was issued to node01, the CSR asks for system:node:" + name,
+                        types["Denied"]["message"]), types["Denied"]["message"]
+
+
+def test_no_bootstrap_token_left_and_no_foreign_node(host):
+    """Every joining node's token (and the one side_effect.yml made for node01) was deleted once it had joined; the
+    token holder could not register a Node outside the inventory (its POST got 403 in side_effect.yml)."""
+    left = kjson(host, "-n kube-system get secrets --field-selector type=bootstrap.kubernetes.io/token")["items"]
+    assert [s["metadata"]["name"] for s in left] == []
+    assert sorted(n["metadata"]["name"] for n in kjson(host, "get nodes")["items"]) == sorted(NODES)
+    bindings = kjson(host, "get clusterrolebindings")["items"]
+    nodeclient = [b["metadata"]["name"] for b in bindings
+                  if b["roleRef"]["name"] == "system:certificates.k8s.io:certificatesigningrequests:nodeclient"]
+    assert nodeclient == []
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_joined_node_keeps_only_its_own_client_certificate(name):
+    n = node(name)
+    assert not n.file("/etc/kubernetes/bootstrap-kubelet.kubeconfig").exists
+    pem = PEM_RE.findall(n.file("/var/lib/kubelet/pki/kubelet-client-current.pem").content_string)[0]
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    assert [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)] == [f"system:node:{name}"]
+    assert _organizations(pem) == ["system:nodes"]
+
+
 @pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
 def test_no_system_masters_certificate_on_the_host(name):
     """system:masters bypasses RBAC and cannot be revoked: no certificate under /etc (or root's kubeconfig) has it."""

@@ -83,38 +83,19 @@ def test_leader_leases_held(host, lease):
     assert holder.startswith("master01_"), holder
 
 
-def test_bootstrap_token_secret_matches_control_node_file(host):
-    with open(os.path.join(PKI_DIR, "bootstrap-token.json")) as f:
-        token = json.load(f)
-    assert oct(os.stat(os.path.join(PKI_DIR, "bootstrap-token.json")).st_mode & 0o777) == "0o600"
-    secret = json.loads(kubectl(host, "-n kube-system get secret bootstrap-token-%s -o json" % token["id"]))
-    assert secret["type"] == "bootstrap.kubernetes.io/token"
-    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
-    assert data["token-id"] == token["id"] and data["token-secret"] == token["secret"]
-    assert data["expiration"] == token["expiration"]
-    assert token["expires_epoch"] > time.time() + 3600
-    assert data["usage-bootstrap-authentication"] == data["usage-bootstrap-signing"] == "true"
-    assert data["auth-extra-groups"] == "system:bootstrappers:kubebin:default-node-token"
-
-
-def test_bootstrap_token_authenticates_as_bootstrapper(host):
-    """The token works against the API and gets exactly the bootstrapper's rights (create CSRs, not list secrets)."""
-    with open(os.path.join(PKI_DIR, "bootstrap-token.json")) as f:
-        token = json.load(f)
-    # --kubeconfig /dev/null: no other credentials (root's kubeconfig holds the admin certificate)
-    as_token = ("/usr/local/bin/kubectl --kubeconfig /dev/null --server %s --certificate-authority "
-                "/etc/kubernetes/pki/ca.crt --token %s.%s" % (API, token["id"], token["secret"]))
-    assert host.check_output(as_token + " auth whoami -o jsonpath={.status.userInfo.username}") == \
-        "system:bootstrap:" + token["id"]
-    assert host.check_output(as_token + " auth can-i create certificatesigningrequests") == "yes"
-    assert host.run(as_token + " auth can-i list secrets -A").stdout.strip() == "no"
+def test_no_shared_bootstrap_token(host):
+    """Bootstrap tokens are per joining node (the node role's): the control plane keeps none, on the control node or
+    in the cluster, and nothing lets kube-controller-manager approve a bootstrap CSR (no nodeclient binding)."""
+    assert not os.path.exists(os.path.join(PKI_DIR, "bootstrap-token.json"))
+    assert kubectl(host, "-n kube-system get secrets --field-selector type=bootstrap.kubernetes.io/token -o name") == ""
+    nodeclient = [b["metadata"]["name"] for b in json.loads(kubectl(host, "get clusterrolebindings -o json"))["items"]
+                  if b["roleRef"]["name"] == "system:certificates.k8s.io:certificatesigningrequests:nodeclient"]
+    assert nodeclient == []
 
 
 @pytest.mark.parametrize("name,role,kind,subject", [
     ("kubebin:node-bootstrapper", "system:node-bootstrapper", "Group",
      "system:bootstrappers:kubebin:default-node-token"),
-    ("kubebin:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
-     "Group", "system:bootstrappers:kubebin:default-node-token"),
     ("kubebin:node-autoapprove-certificate-rotation",
      "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "Group", "system:nodes"),
     ("kubebin:kube-apiserver-to-kubelet", "kubebin:kube-apiserver-to-kubelet", "User",
