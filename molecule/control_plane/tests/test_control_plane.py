@@ -85,7 +85,8 @@ def test_leader_leases_held(host, lease):
 
 def test_no_shared_bootstrap_token(host):
     """Bootstrap tokens are per joining node (the node role's): the control plane keeps none, on the control node or
-    in the cluster, and nothing lets kube-controller-manager approve a bootstrap CSR (no nodeclient binding)."""
+    in the cluster, and nothing lets kube-controller-manager approve a bootstrap CSR (no nodeclient binding). The
+    shared token of an earlier version, planted by side_effect.yml (file, Secret, binding), is gone."""
     assert not os.path.exists(os.path.join(PKI_DIR, "bootstrap-token.json"))
     assert kubectl(host, "-n kube-system get secrets --field-selector type=bootstrap.kubernetes.io/token -o name") == ""
     nodeclient = [b["metadata"]["name"] for b in json.loads(kubectl(host, "get clusterrolebindings -o json"))["items"]
