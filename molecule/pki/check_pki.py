@@ -34,7 +34,8 @@ EXPECTED = {
 for h, ip in HOSTS.items():
     EXPECTED['etcd/%s-server' % h] = ('etcd/ca', h, [], {'server', 'client'},
                                       {'DNS:' + h, 'IP:' + ip, 'DNS:localhost', 'IP:127.0.0.1'})
-    EXPECTED['etcd/%s-peer' % h] = ('etcd/ca', h, [], {'server', 'client'}, {'DNS:' + h, 'IP:' + ip})
+    # one CN for every peer certificate: the only one the members accept on the peer port
+    EXPECTED['etcd/%s-peer' % h] = ('etcd/ca', 'kubebin-etcd-peer', [], {'server', 'client'}, {'DNS:' + h, 'IP:' + ip})
 CAS = {'etcd/ca': 'etcd-ca', 'ca': 'kubernetes-ca', 'front-proxy-ca': 'front-proxy-ca'}
 EKU = {ExtendedKeyUsageOID.SERVER_AUTH: 'server', ExtendedKeyUsageOID.CLIENT_AUTH: 'client'}
 

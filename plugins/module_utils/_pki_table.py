@@ -33,6 +33,11 @@ CAS = (
     {"name": "front-proxy-ca", "cn": "front-proxy-ca"},
 )
 
+# The CN of every etcd member's peer certificate. The members accept only it on the peer port
+# (ETCD_PEER_CERT_ALLOWED_CN, roles/etcd), so the etcd CA's client certificates (health check, API server) are
+# refused there; each member's name and address stay in its SANs.
+ETCD_PEER_CN = "kubebin-etcd-peer"
+
 # The file sets a host may receive, in the order they are listed.
 SET_NAMES = ("etcd", "control_plane", "node", "flannel")
 
@@ -109,9 +114,10 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
     (only when the certificate has organizations), ``usages`` and ``sans`` (only for the server certificates).
 
     * etcd: one client certificate for health checks and one for the API server; per member (``etcd_hosts``) a
-      server and a peer certificate whose CN is the member's name and whose SANs are its name and address (the
-      server certificate also localhost and 127.0.0.1, for etcdctl on the member itself). Both carry server and
-      client usage: members dial each other with the peer certificate.
+      server certificate whose CN is the member's name and a peer certificate whose CN is ``ETCD_PEER_CN`` (the one
+      CN the members accept on the peer port); the SANs of both are the member's name and address (the server
+      certificate also localhost and 127.0.0.1, for etcdctl on the member itself). Both carry server and client
+      usage: members dial each other with the peer certificate.
     * the API server certificate: the names of the ``kubernetes`` Service (also ``svc.<first label of the
       domain>``), its address (``service_ip``), the name and address of every control-plane host,
       ``extra_sans``, the host of ``api_endpoint`` and 127.0.0.1; repeats (case-blind) are dropped.
@@ -146,8 +152,8 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
         own = _host_sans(host, ips[host])
         out.append({"name": f"etcd/{host}-server", "ca": "etcd/ca", "cn": host, "usages": ["server", "client"],
                     "sans": own + ["DNS:localhost", "IP:127.0.0.1"]})
-        out.append({"name": f"etcd/{host}-peer", "ca": "etcd/ca", "cn": host, "usages": ["server", "client"],
-                    "sans": own})
+        out.append({"name": f"etcd/{host}-peer", "ca": "etcd/ca", "cn": ETCD_PEER_CN,
+                    "usages": ["server", "client"], "sans": own})
 
     apiserver_sans = [
         "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",

@@ -9,8 +9,10 @@ the Kubernetes PKI requirements (https://kubernetes.io/docs/setup/best-practices
 from __future__ import annotations
 
 import hashlib
+import pathlib
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kubebin.cluster.plugins.filter import pki as pki_filters
@@ -43,7 +45,7 @@ ONE = dict(
 ONE_EXPECTED = ETCD_CLIENTS + [
     {'name': 'etcd/master01-server', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:192.168.2.66', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
+    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:192.168.2.66']},
     {'name': 'apiserver', 'ca': 'ca', 'cn': 'kube-apiserver', 'usages': ['server'],
      'sans': SVC_NAMES + ['DNS:kubernetes.default.svc.cluster', 'DNS:kubernetes.default.svc.cluster.local',
@@ -63,19 +65,19 @@ THREE = dict(
 THREE_EXPECTED = ETCD_CLIENTS + [
     {'name': 'etcd/master01-server', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:10.0.0.11', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
+    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:10.0.0.11']},
     {'name': 'etcd/master02-server', 'ca': 'etcd/ca', 'cn': 'master02', 'usages': ['server', 'client'],
      'sans': ['DNS:master02', 'IP:10.0.0.12', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/master02-peer', 'ca': 'etcd/ca', 'cn': 'master02', 'usages': ['server', 'client'],
+    {'name': 'etcd/master02-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['DNS:master02', 'IP:10.0.0.12']},
     {'name': 'etcd/master03-server', 'ca': 'etcd/ca', 'cn': 'master03', 'usages': ['server', 'client'],
      'sans': ['DNS:master03', 'IP:10.0.0.13', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/master03-peer', 'ca': 'etcd/ca', 'cn': 'master03', 'usages': ['server', 'client'],
+    {'name': 'etcd/master03-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['DNS:master03', 'IP:10.0.0.13']},
     {'name': 'etcd/10.0.0.20-server', 'ca': 'etcd/ca', 'cn': '10.0.0.20', 'usages': ['server', 'client'],
      'sans': ['IP:10.0.0.20', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/10.0.0.20-peer', 'ca': 'etcd/ca', 'cn': '10.0.0.20', 'usages': ['server', 'client'],
+    {'name': 'etcd/10.0.0.20-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['IP:10.0.0.20']},
     {'name': 'apiserver', 'ca': 'ca', 'cn': 'kube-apiserver', 'usages': ['server'],
      'sans': SVC_NAMES + ['DNS:kubernetes.default.svc.k8s', 'DNS:kubernetes.default.svc.k8s.example.org',
@@ -92,7 +94,7 @@ SIX = dict(
 SIX_EXPECTED = ETCD_CLIENTS + [
     {'name': 'etcd/master01-server', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:fd00::11', 'DNS:localhost', 'IP:127.0.0.1']},
-    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'master01', 'usages': ['server', 'client'],
+    {'name': 'etcd/master01-peer', 'ca': 'etcd/ca', 'cn': 'kubebin-etcd-peer', 'usages': ['server', 'client'],
      'sans': ['DNS:master01', 'IP:fd00::11']},
     {'name': 'apiserver', 'ca': 'ca', 'cn': 'kube-apiserver', 'usages': ['server'],
      'sans': SVC_NAMES + ['DNS:kubernetes.default.svc.cluster', 'DNS:kubernetes.default.svc.cluster.local',
@@ -146,13 +148,24 @@ def test_every_etcd_member_has_a_server_and_a_peer_certificate_with_its_name_and
     certs = by_name(_pki_table.certificates(**inputs))
     for host in inputs['etcd_hosts']:
         ip = 'IP:' + inputs['host_ips'][host]
-        for kind in ('server', 'peer'):
+        for kind, cn in (('server', host), ('peer', 'kubebin-etcd-peer')):
             cert = certs[f'etcd/{host}-{kind}']
-            assert cert['cn'] == host and cert['ca'] == 'etcd/ca'
+            assert cert['cn'] == cn and cert['ca'] == 'etcd/ca'
             assert set(cert['usages']) == {'server', 'client'}
             assert ip in cert['sans']
             assert ('DNS:' + host in cert['sans']) is not _pki_table.is_ip(host)
         assert {'DNS:localhost', 'IP:127.0.0.1'} <= set(certs[f'etcd/{host}-server']['sans'])
+
+
+@pytest.mark.parametrize('scenario', SCENARIOS)
+def test_only_peer_certificates_carry_the_cn_the_etcd_peer_port_accepts(scenario):
+    """etcd members accept only ETCD_PEER_CN on the peer port (roles/etcd: ETCD_PEER_CERT_ALLOWED_CN): no other
+    certificate of the etcd CA, above all no client certificate, may carry it, and the role must name the same CN."""
+    inputs, _expected = SCENARIOS[scenario]
+    with_cn = [c['name'] for c in _pki_table.certificates(**inputs) if c['cn'] == _pki_table.ETCD_PEER_CN]
+    assert with_cn == [f'etcd/{host}-peer' for host in inputs['etcd_hosts']]
+    role_vars = yaml.safe_load((pathlib.Path(__file__).resolve().parents[2] / 'roles/etcd/vars/main.yml').read_text())
+    assert role_vars['_etcd_peer_cn'] == _pki_table.ETCD_PEER_CN
 
 
 @pytest.mark.parametrize('scenario', SCENARIOS)

@@ -18,6 +18,8 @@ def test_service_runs_as_etcd_with_tls_settings(host):
     assert environ["ETCD_PEER_CLIENT_CERT_AUTH"] == "true"
     assert environ["ETCD_AUTO_TLS"] == environ["ETCD_PEER_AUTO_TLS"] == "false"
     assert environ["ETCD_TRUSTED_CA_FILE"] == environ["ETCD_PEER_TRUSTED_CA_FILE"] == PKI + "/ca.crt"
+    # the peer port takes only the CN of the members' peer certificates
+    assert environ["ETCD_PEER_CERT_ALLOWED_CN"] == "kubebin-etcd-peer"
     # the running process has the side effect's settings: the rolling restart applied them
     assert environ["ETCD_HEARTBEAT_INTERVAL"] == "150"
     assert environ["ETCD_SNAPSHOT_COUNT"] == "5000"
@@ -43,3 +45,11 @@ def test_marker_names_the_cluster(host):
     marker = json.loads(host.file("/var/lib/etcd/default.etcd.cluster.json").content_string)
     status = json.loads(ctl(host, "member list -w json --hex", "https://127.0.0.1:2379"))
     assert marker == {"token": "kubebin-molecule-etcd", "cluster_id": status["header"]["cluster_id"]}
+
+
+def test_peer_certificate_has_the_common_cn_and_the_members_own_names(host):
+    out = host.check_output("openssl x509 -in %s/peer.crt -noout -subject -ext subjectAltName" % PKI)
+    hostvars = host.ansible.get_variables()
+    name, ip = hostvars["inventory_hostname"], hostvars["kubebin_node_ip"]
+    assert "CN = kubebin-etcd-peer" in out or "CN=kubebin-etcd-peer" in out, out
+    assert "DNS:%s" % name in out and "IP Address:%s" % ip in out, out

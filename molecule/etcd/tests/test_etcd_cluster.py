@@ -3,8 +3,13 @@ test_etcd.py). Molecule runs testinfra with its own inventory (--connection=ansi
 ansible://master01 is that inventory's master01."""
 import base64
 import json
+import os
+import sys
 
 from etcd_common import NAMES, PKI, ctl, members, pki_dir
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+import kube_bench  # noqa: E402 pylint: disable=wrong-import-position
 
 testinfra_hosts = ["ansible://master01"]
 
@@ -45,6 +50,29 @@ def test_client_with_kubernetes_ca_certificate_is_refused(host):
         assert refused(host, ip, "--cert=/root/kube-admin.crt --key=/root/kube-admin.key"), ip
 
 
+def peer_get(host, ip, cert, key):
+    """GET /members on member ip's peer port (2380) with a client certificate; curl's result. HTTP/1.1: the peer
+    port gives curl's default HTTP/2 an empty reply whatever the certificate."""
+    return host.run("curl -sS --http1.1 --max-time 5 -o /dev/null -w '%%{http_code}' --cacert %s/ca.crt --cert %s "
+                    "--key %s https://%s:2380/members" % (PKI, cert, key, ip))
+
+
+def test_peer_port_refuses_client_certificates_of_the_etcd_ca(host):
+    """Only the members' peer certificates (CN kubebin-etcd-peer) pass the peer port; the etcd CA's client
+    certificates (healthcheck, API server) are refused in the TLS handshake, though the same CA signed them."""
+    for name in ("apiserver-etcd-client.crt", "apiserver-etcd-client.key"):
+        host.ansible("copy", "src=%s/%s dest=/root/%s mode=0600" % (pki_dir(host), name, name), check=False)
+    clients = [(PKI + "/healthcheck-client.crt", PKI + "/healthcheck-client.key"),
+               ("/root/apiserver-etcd-client.crt", "/root/apiserver-etcd-client.key")]
+    for ip in members(host).values():
+        member = peer_get(host, ip, PKI + "/peer.crt", PKI + "/peer.key")
+        assert member.rc == 0 and member.stdout == "200", (ip, member.stderr)
+        for cert, key in clients:
+            out = peer_get(host, ip, cert, key)
+            # etcd's check fails the handshake: curl: (56) OpenSSL SSL_read: ... sslv3 alert bad certificate
+            assert out.rc == 56 and "alert bad certificate" in out.stderr, (ip, cert, out.rc, out.stderr)
+
+
 def test_1000_keys_on_every_member(host):
     for ip in members(host).values():
         # serializable: answered from that member's own store
@@ -78,3 +106,10 @@ def test_restart_was_rolling(host):
     # ... one at a time: each stopped only after the previous one was running again
     for (_prev_stop, prev_start), (next_stop, _next_start) in zip(windows, windows[1:]):
         assert next_stop > prev_start, times
+
+
+def test_kube_bench_etcd_section(host):
+    """kube-bench cis-1.12 section 2 (etcd) on master01: no FAIL (the peer CN limit changes none of its checks)."""
+    results = kube_bench.run(host, "master01", "etcd")
+    assert {"2.1", "2.4", "2.5", "2.6"} <= set(results), sorted(results)
+    assert [n for n, s in sorted(results.items()) if s == "FAIL"] == [], results
