@@ -256,10 +256,15 @@ def test_firewall(name):
     status = node(name).check_output("ufw status")
     if FIREWALL == "open":
         with open(PREPARE_DEFAULTS) as f:
-            ports = yaml.safe_load(f.read().replace("{{ kubebin_api_port }}", str(API_PORT)))["prepare_firewall_ports"]
-        # 123/udp: every Molecule node serves time (prepare_chrony_serve_subnets in .config/molecule/config.yml).
-        wanted = {p.replace("-", ":") for g in ["all", *GROUPS[name]] for p in ports.get(g, [])} | {"123/udp"}
-        allowed = {line.split()[0] for line in status.splitlines() if " ALLOW " in line and "(v6)" not in line}
+            defaults = yaml.safe_load(f.read().replace("{{ kubebin_api_port }}", str(API_PORT)))
+        ports = {p.replace("-", ":") for g in ["all", *GROUPS[name]] for p in defaults["prepare_firewall_ports"].get(g, [])}
+        public = ports & {p.replace("-", ":") for p in defaults["prepare_firewall_public_ports"]}
+        # The public ports from anywhere, every other one from the three cluster hosts only; 123/udp from the network
+        # every Molecule node serves time to (prepare_chrony_serve_subnets in .config/molecule/config.yml).
+        wanted = ({(p, "Anywhere") for p in public} | {(p, ip) for p in ports - public for ip in ETCD}
+                  | {("123/udp", "172.30.0.0/16")})
+        allowed = {(line.split()[0], line.split()[2]) for line in status.splitlines()
+                   if " ALLOW " in line and "(v6)" not in line}
         assert status.startswith("Status: active"), status
         assert allowed == wanted
         assert "deny (incoming)" in node(name).check_output("ufw status verbose")
@@ -267,6 +272,24 @@ def test_firewall(name):
         ufw = node(name).service("ufw")
         assert status.startswith("Status: inactive"), status
         assert not ufw.is_running and not ufw.is_enabled
+
+
+def _connects(name, ip, port):
+    """Whether a TCP connection from node `name` to ip:port is accepted within 3 s (ufw drops: a time-out)."""
+    return node(name).run(f"timeout 3 bash -c '</dev/tcp/{ip}/{port}'").rc == 0
+
+
+@pytest.mark.skipif(FIREWALL != "open", reason="prepare_firewall: open only (molecule/cluster)")
+def test_cluster_ports_refuse_a_host_outside_the_cluster():
+    """node03 (172.30.1.14, in no cluster group until the day-2 driver adds it) gets no answer from etcd or kubelet;
+    node02, a cluster host, reaches the same ports (so a dead service cannot make this pass), and node03 reaches the
+    API server (a public port). VXLAN (8472/udp) between cluster hosts is proven by the cross-node pod tests above;
+    from node03 by the day-2 driver after add-node."""
+    ips = {"master01": ETCD[0], **NODES}
+    closed = [("master01", 2379), ("master01", 2380), ("node01", 10250), ("node01", 2379), ("node01", 2380)]
+    assert [t for t in closed if not _connects("node02", ips[t[0]], t[1])] == []
+    assert [t for t in closed if _connects("node03", ips[t[0]], t[1])] == []
+    assert _connects("node03", ips["master01"], API_PORT)
 
 
 @pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
