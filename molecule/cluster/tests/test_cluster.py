@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import pytest
 import testinfra
@@ -336,6 +337,23 @@ def test_a_nodes_bootstrap_token_gets_no_certificate_for_another_name(host, name
     assert types["Denied"]["status"] == "True"
     assert re.fullmatch(r"token [a-z0-9]{6} was issued to node01, the CSR asks for system:node:" + name,
                         types["Denied"]["message"]), types["Denied"]["message"]
+
+
+def test_kubelet_client_renewal_still_approved_by_the_controller_manager(host):
+    """Only bootstrap CSRs lost their automatic approval: node01's renewal of its own client certificate
+    (side_effect.yml, with its current certificate) is approved by kube-controller-manager (selfnodeclient) and
+    issued."""
+    for _attempt in range(30):
+        csr = kjson(host, "get csr kubebin-test-renewal-node01")
+        if csr["status"].get("certificate"):
+            break
+        time.sleep(1)
+    assert csr["spec"]["username"] == "system:node:node01"
+    types = {c["type"]: c for c in csr["status"]["conditions"]}
+    assert "Denied" not in types and types["Approved"]["reason"] == "AutoApproved", types
+    cert = x509.load_pem_x509_certificate(base64.b64decode(csr["status"]["certificate"]))
+    assert [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)] == ["system:node:node01"]
+    assert [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == ["system:nodes"]
 
 
 def test_no_bootstrap_token_left_and_no_foreign_node(host):
