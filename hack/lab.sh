@@ -10,7 +10,6 @@ cd "$ROOT"
 BIN=$ROOT/.venv/bin
 INV=inventory/lab
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/.cache/collections
-export ANSIBLE_PIPELINING=${ANSIBLE_PIPELINING:-1}
 export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 
 log() { echo "==> [lab] $*"; }

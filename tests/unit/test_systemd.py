@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+"""plugins/module_utils/_systemd.py: parsing `systemctl show` and planning the actions (pure functions).
+
+The text below is what systemd 252 (Debian 12) prints for `systemctl show --property=<PROPERTIES> -- a b`.
+Running systemctl itself is proven on real units by the Molecule scenarios (every role starts its services
+through kubebin.cluster.systemd_units, and idempotence fails on a needless action).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.kubebin.cluster.plugins.module_utils import _systemd
+from ansible_collections.kubebin.cluster.plugins.modules import systemd_units
+
+SHOW = """Id=kubelet.service
+NeedDaemonReload=no
+LoadState=loaded
+ActiveState=active
+SubState=running
+UnitFileState=enabled
+
+Id=ufw.service
+NeedDaemonReload=no
+LoadState=not-found
+ActiveState=inactive
+SubState=dead
+UnitFileState=
+
+Id=kube-proxy.service
+NeedDaemonReload=yes
+LoadState=loaded
+ActiveState=inactive
+SubState=dead
+UnitFileState=disabled
+"""
+
+
+def unit(active='active', file_state='enabled', load='loaded', reload=False):
+    return {'load_state': load, 'active_state': active, 'sub_state': '', 'unit_file_state': file_state,
+            'need_daemon_reload': reload}
+
+
+def test_parse_show_in_order():
+    states = _systemd.parse_show(SHOW, ['kubelet', 'ufw', 'kube-proxy'])
+    assert list(states) == ['kubelet', 'ufw', 'kube-proxy']
+    assert states['kubelet'] == {'load_state': 'loaded', 'active_state': 'active', 'sub_state': 'running',
+                                 'unit_file_state': 'enabled', 'need_daemon_reload': False}
+    assert states['ufw']['load_state'] == 'not-found'
+    assert states['kube-proxy']['need_daemon_reload'] is True
+
+
+def test_parse_show_refuses_a_block_count_that_does_not_match():
+    with pytest.raises(_systemd.SystemdError, match='2 blocks for 3 units'):
+        _systemd.parse_show(SHOW.split('\n\nId=kube-proxy', maxsplit=1)[0], ['kubelet', 'ufw', 'kube-proxy'])
+
+
+@pytest.mark.parametrize('states, missing, expected', [
+    ({'a': unit()}, 'fail', False),
+    ({'a': unit(reload=True)}, 'fail', True),
+    ({'a': unit(load='not-found')}, 'fail', True),
+    # a firewall that is not installed must not cost a daemon-reload on every run
+    ({'a': unit(load='not-found')}, 'ignore', False),
+    ({'a': unit(load='not-found'), 'b': unit(reload=True)}, 'ignore', True),
+])
+def test_needs_reload(states, missing, expected):
+    assert _systemd.needs_reload(states, missing) is expected
+
+
+def test_plan_nothing_to_do_when_in_place():
+    states = {'kubelet': unit(), 'cri-docker.socket': unit(file_state='static')}
+    assert _systemd.plan(states, 'started', True) == []
+
+
+def test_plan_enables_then_starts_only_what_needs_it():
+    states = {'kubelet': unit(), 'kube-proxy': unit(active='inactive', file_state='disabled'),
+              'flanneld': unit(active='failed')}
+    assert _systemd.plan(states, 'started', True) == [('enable', ['kube-proxy']), ('start', ['kube-proxy', 'flanneld'])]
+
+
+def test_plan_activating_counts_as_started():
+    assert _systemd.plan({'etcd': unit(active='activating')}, 'started', None) == []
+
+
+def test_plan_stop_and_disable():
+    states = {'firewalld': unit(), 'ufw': unit(active='inactive', file_state='disabled')}
+    assert _systemd.plan(states, 'stopped', False) == [('disable', ['firewalld']), ('stop', ['firewalld'])]
+
+
+def test_plan_restart_every_unit():
+    states = {'a': unit(), 'b': unit(active='inactive')}
+    assert _systemd.plan(states, 'restarted', None) == [('restart', ['a', 'b'])]
+
+
+def test_plan_read_only():
+    assert _systemd.plan({'a': unit(active='inactive', file_state='disabled')}) == []
+
+
+def test_plan_missing_unit_fails_and_names_it():
+    with pytest.raises(_systemd.SystemdError, match='unit cri-docker.service not found'):
+        _systemd.plan({'cri-docker.service': unit(load='not-found')}, 'started', True)
+
+
+def test_plan_missing_unit_ignored():
+    states = {'firewalld': unit(load='not-found', active='inactive', file_state=''), 'ufw': unit()}
+    assert _systemd.plan(states, 'stopped', False, missing='ignore') == [('disable', ['ufw']), ('stop', ['ufw'])]
+
+
+def test_describe():
+    assert _systemd.describe({'a': unit(), 'b': unit(active='', file_state='')}) == 'a: active/enabled\nb: -/-\n'
+
+
+@pytest.mark.parametrize('units', [[], ['kubelet', ' ']])
+def test_module_refuses_empty_names(run, units):
+    result = run(systemd_units, {'units': units}, expect_fail=True)
+    assert 'units: give at least one unit name' in result['msg']
