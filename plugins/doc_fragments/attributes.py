@@ -21,6 +21,17 @@ attributes:
     description: Shows what would change, before and after.
 """
 
+    # kubebin.cluster.attributes.read_only: a module that changes nothing.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reads only, the same in check mode.
+  diff_mode:
+    support: none
+    description: Reports no diff; it changes nothing.
+"""
+
     # kubebin.cluster.attributes.posix: runs on POSIX hosts.
     POSIX = r"""
 attributes:

@@ -17,14 +17,8 @@ description:
 author:
   - kubebin developers (@kubebin)
 extends_documentation_fragment:
+  - kubebin.cluster.attributes.read_only
   - kubebin.cluster.attributes.posix
-attributes:
-  check_mode:
-    support: full
-    description: Reads only, the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no diff; it changes nothing.
 options:
   paths:
     description: Absolute paths to look at (symlinks are followed).

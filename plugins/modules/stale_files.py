@@ -20,17 +20,12 @@ description:
 author:
   - kubebin developers (@kubebin)
 extends_documentation_fragment:
+  - kubebin.cluster.attributes.read_only
   - kubebin.cluster.attributes.posix
 attributes:
   action:
     support: full
     description: An action plugin runs the comparison on the controller.
-  check_mode:
-    support: full
-    description: Reads only, the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports no diff; it changes nothing.
 options:
   files:
     description:
