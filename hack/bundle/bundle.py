@@ -514,6 +514,9 @@ class Builder:
         with tempfile.TemporaryDirectory() as tmp:
             binpath = os.path.join(tmp, key)
             self.go("build", "-trimpath", "-ldflags", ldflags, "-o", binpath, spec["package"], cwd=spec["dir"])
+            if spec.get("version_args") is not None:
+                said = self.check_version(binpath, spec["version_args"], tag.lstrip("v"))
+                log(f"{image}: version check ok: {said}")
             with open(binpath, "rb") as f:
                 program = f.read()
         write_atomic(os.path.join(self.bundle, rel), docker_archive(image, key, program, self.arch, spec["ports"]))

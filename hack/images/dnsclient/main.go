@@ -5,6 +5,7 @@
 //	dnsclient -type srv _port._proto.NAME
 //	dnsclient -type cname NAME
 //	dnsclient -loop 30s NAME...        look each NAME up again and again; print the count of failures
+//	dnsclient -server 10.96.0.10:53 NAME  ask that server instead of resolv.conf's (the search path still applies)
 //	dnsclient -sleep                   do nothing until stopped (a pod to `kubectl exec` into)
 //
 // The exit status is 1 when a lookup failed.
@@ -23,8 +24,11 @@ import (
 	"time"
 )
 
+// resolver is net.DefaultResolver, or one that sends every query to -server.
+var resolver = net.DefaultResolver
+
 func lookup(ctx context.Context, kind, name string) ([]string, error) {
-	r := net.DefaultResolver
+	r := resolver
 	switch kind {
 	case "a", "host":
 		return r.LookupHost(ctx, name)
@@ -63,8 +67,15 @@ func main() {
 	loop := flag.Duration("loop", 0, "repeat the lookups for this long and print the number of failures")
 	interval := flag.Duration("interval", 100*time.Millisecond, "pause between two rounds of -loop")
 	sleep := flag.Bool("sleep", false, "do nothing until SIGTERM or SIGINT")
+	server := flag.String("server", "", "DNS server (host:port) to ask instead of the nameservers of /etc/resolv.conf")
 	version := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
+	if *server != "" {
+		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, *server)
+		}}
+	}
 	if *version {
 		fmt.Println("kubebin dnsclient 1.0")
 		return
