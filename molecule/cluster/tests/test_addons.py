@@ -144,7 +144,7 @@ def test_dns_keeps_answering_while_a_coredns_pod_is_replaced(host, clients):
     victim = kjson(host, "-n kube-system get pods -l k8s-app=kube-dns")["items"][0]["metadata"]["name"]
     kubectl(host, f"-n kube-system delete pod {victim} --wait=false")
     time.sleep(30)
-    for _ in range(20):
+    for _attempt in range(20):
         result = host.check_output(f"cat {out}")
         if "lookups=" in result:
             break
@@ -166,7 +166,7 @@ def test_metrics_api_available_and_verifying_kubelets(host):
 
 def test_kubectl_top_nodes_and_pods(host):
     want = nodes_of_cluster(host)
-    for _ in range(30):
+    for _attempt in range(30):
         r = host.run(f"{KUBECTL} top nodes --no-headers")
         rows = [line.split() for line in r.stdout.splitlines()]
         if r.rc == 0 and sorted(row[0] for row in rows) == want:
