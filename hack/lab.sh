@@ -32,6 +32,10 @@ summary() {
     log "smoke test (namespace kubebin-smoke):"
     "$kubectl" --kubeconfig "$kubeconfig" -n kubebin-smoke get pods,svc -o wide 2>/dev/null || true
     echo
+    log "addons: CoreDNS and metrics-server (kubectl top nodes; docs/addons.md)"
+    "$kubectl" --kubeconfig "$kubeconfig" -n kube-system get deployments 2>/dev/null || true
+    "$kubectl" --kubeconfig "$kubeconfig" top nodes 2>/dev/null || true
+    echo
     log "kubeconfig (cluster admin): $ROOT/$kubeconfig"
     log "  export KUBECONFIG=$ROOT/$kubeconfig; $kubectl get pods -A"
     log "  the web Service: curl http://172.30.0.12:30080/  (NodePort on every node)"

@@ -17,6 +17,35 @@ log "version of every binary"
 log "docker load"
 for tar in "${bundle}"/images/*.tar; do docker load -i "${tar}"; done
 
+log "the images' programs run and report their tag's version"
+values="${here}/../../roles/kubebin/defaults/main.yml"
+for name in coredns metrics_server dnsclient webserver; do
+  image="$(sed -n "s/^kubebin_${name}_image: *//p" "${values}")"
+  flag=-version; [[ ${name} == metrics_server ]] && flag=--version
+  said="$(docker run --rm --network none "${image}" "${flag}")"
+  tag="${image##*:}"
+  [[ ${said} == *"${tag#v}"* ]] || { echo "${image} ${flag} says '${said}'" >&2; exit 1; }
+  log "${image}: ${said//$'\n'/ }"
+done
+
+log "CoreDNS answers the DNS client (in CoreDNS's network namespace, an answer from its hosts plugin)"
+cfg="$(mktemp -d /tmp/kubebin-coredns.XXXXXX)"
+printf '.:1053 {\n    hosts {\n        192.0.2.53 acceptance.kubebin.test\n    }\n}\n' > "${cfg}/Corefile"
+chmod -R a+rX "${cfg}"
+dns="kubebin-acceptance-coredns-$$"
+docker run -d --rm --name "${dns}" --network none -v "${cfg}:/cfg:ro" \
+  "$(sed -n 's/^kubebin_coredns_image: *//p' "${values}")" -conf /cfg/Corefile >/dev/null
+answer=""
+for _ in $(seq 20); do
+  answer="$(docker run --rm --network "container:${dns}" "$(sed -n 's/^kubebin_dnsclient_image: *//p' "${values}")" \
+    -server 127.0.0.1:1053 -timeout 1s acceptance.kubebin.test. 2>&1)" && break
+  sleep 0.5
+done
+docker rm -f "${dns}" >/dev/null
+rm -rf "${cfg}"
+[[ ${answer} == "acceptance.kubebin.test. 192.0.2.53" ]] || { echo "CoreDNS answered '${answer}'" >&2; exit 1; }
+log "CoreDNS answered: ${answer}"
+
 log "ctr -n k8s.io images import into a throwaway containerd"
 tmp="$(mktemp -d /tmp/kubebin-ctr.XXXXXX)"
 cleanup() { [[ -n "${pid:-}" ]] && kill "${pid}" 2>/dev/null && wait "${pid}" 2>/dev/null; rm -rf "${tmp}"; }

@@ -108,10 +108,15 @@ def load_config():
     return defaults, {k: resolve(v, k) for k, v in rvars.items()}
 
 
-def tree_hash(top):
-    """sha256 over the names and contents of every file below `top`."""
+def tree_hash(top, skip=None):
+    """sha256 over the names and contents of every file below `top`, leaving out the subdirectories (and what they
+    hold) for which skip(directory) is true."""
     h = hashlib.sha256()
-    for path in sorted(os.path.join(d, f) for d, _dirs, fs in os.walk(top) for f in fs):
+    files = []
+    for d, dirs, fs in os.walk(top):
+        dirs[:] = sorted(x for x in dirs if not (skip and skip(os.path.join(d, x))))
+        files += [os.path.join(d, f) for f in fs]
+    for path in sorted(files):
         h.update(path[len(top):].encode())
         with open(path, "rb") as f:
             h.update(f.read())
@@ -462,21 +467,61 @@ class Builder:
         return made
 
     # --- images -----------------------------------------------------------------------------------------------
-    def build_image(self, key, image, step):
+    @staticmethod
+    def image_spec(key):
+        """How hack/images/<key> is built. A directory with its own go.mod is a module of its own (an image built
+        from an upstream Go module: its go.sum pins every dependency); the others are packages of the shared module
+        hack/images. An optional build.json says what differs from the defaults: `package` (what `go build` builds:
+        "." of the own module, else ./<key>), `ldflags` (added to -s -w; placeholders {version} and {v} from the
+        image tag), `ports` (ExposedPorts of the image, e.g. "53/udp")."""
         src = os.path.join(IMAGES_SRC, key)
+        own = os.path.isfile(os.path.join(src, "go.mod"))
+        spec = {"package": "." if own else f"./{key}", "ldflags": "", "ports": []}
+        build_json = os.path.join(src, "build.json")
+        if os.path.isfile(build_json):
+            with open(build_json) as f:
+                spec.update(json.load(f))
+        spec["dir"] = src if own else IMAGES_SRC
+        return spec
+
+    @staticmethod
+    def check_image_module(key, image, spec):
+        if not spec.get("module"):
+            return
+        tag = image.rsplit(":", 1)[1]
+        with open(os.path.join(spec["dir"], "go.mod")) as f:
+            gomod = f.read()
+        if not re.search(rf"^\s*(require\s+)?{re.escape(spec['module'])}\s+v?{re.escape(tag.lstrip('v'))}\s*$", gomod, re.M):
+            die(f"{image}: hack/images/{key}/go.mod does not require {spec['module']} at the tag's version {tag}; "
+                f"change both together (cd hack/images/{key} && go get {spec['module']}@v{tag.lstrip('v')} && "
+                "go mod tidy)")
+
+    def build_image(self, key, image, step):
+        spec = self.image_spec(key)
+        self.check_image_module(key, image, spec)
         rel = f"images/{key}.tar"
-        rk = self.key({"image": image, "sources": tree_hash(IMAGES_SRC)})
+        # Made again when its own sources change: its module (own go.mod) or the shared module without the others.
+        sources = (tree_hash(spec["dir"]) if spec["dir"] != IMAGES_SRC
+                   else tree_hash(IMAGES_SRC, skip=lambda d: os.path.isfile(os.path.join(d, "go.mod"))))
+        rk = self.key({"image": image, "sources": sources})
         if self.up_to_date(rel, rk):
             log(f"{step}/{self.total} {image}: up to date")
             return rel
-        log(f"{step}/{self.total} {image}: building {src}")
+        log(f"{step}/{self.total} {image}: building {spec['package']} in {spec['dir']}")
+        started = time.time()
+        tag = image.rsplit(":", 1)[1]
+        ldflags = " ".join(["-s -w", spec["ldflags"].format(version=tag, v=tag.lstrip("v"))]).strip()
         with tempfile.TemporaryDirectory() as tmp:
             binpath = os.path.join(tmp, key)
-            self.go("build", "-trimpath", "-ldflags", "-s -w", "-o", binpath, f"./{key}", cwd=IMAGES_SRC)
+            self.go("build", "-trimpath", "-ldflags", ldflags, "-o", binpath, spec["package"], cwd=spec["dir"])
+            if spec.get("version_args") is not None:
+                said = self.check_version(binpath, spec["version_args"], tag.lstrip("v"))
+                log(f"{image}: version check ok: {said}")
             with open(binpath, "rb") as f:
                 program = f.read()
-        write_atomic(os.path.join(self.bundle, rel), docker_archive(image, key, program, self.arch))
+        write_atomic(os.path.join(self.bundle, rel), docker_archive(image, key, program, self.arch, spec["ports"]))
         self.record(rel, rk, f"image-{key}", image)
+        log(f"{image}: built in {time.time() - started:.1f}s")
         return rel
 
     # --- main -------------------------------------------------------------------------------------------------
@@ -544,7 +589,7 @@ class Builder:
                 log(f"{binary} {' '.join(b['version_args'])}: {said}")
 
 
-def docker_archive(image, key, program, arch):
+def docker_archive(image, key, program, arch, ports=()):
     """A `docker save`-format tarball with one layer holding /<key>; both `docker load` and `ctr images import`
     accept it. Every timestamp is 0 and every owner root, so the bytes depend on the program only."""
 
@@ -563,7 +608,7 @@ def docker_archive(image, key, program, arch):
         "architecture": arch, "os": "linux",
         "created": "1970-01-01T00:00:00Z",
         "config": {"Entrypoint": [f"/{key}"], "Env": ["PATH=/"], "WorkingDir": "/",
-                   **({"ExposedPorts": {"8080/tcp": {}}} if key == "webserver" else {})},
+                   **({"ExposedPorts": {p: {} for p in ports}} if ports else {})},
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{layer_id}"]},
         "history": [{"created": "1970-01-01T00:00:00Z", "created_by": f"kubebin hack/images/{key}"}],
     }

@@ -34,6 +34,7 @@ PAIRS = [
     ("docs/csr_approve.md", "docs/zh/csr_approve.md", None),
     ("docs/cis-exceptions.md", "docs/zh/cis-exceptions.md", None),
     ("docs/tutorial-map.md", "docs/zh/tutorial-map.md", None),
+    ("docs/addons.md", "docs/zh/addons.md", None),
 ]
 
 # English pages under docs/ without a Chinese version, on purpose.

@@ -9,7 +9,8 @@ for p in /etc/kubernetes /etc/etcd /etc/flannel /etc/cni/net.d /etc/containerd /
   /usr/local/bin/crictl /usr/local/bin/containerd /usr/local/bin/ctr; do
   [ -e "$p" ] && echo "path $p"
 done
-for u in kubelet kube-proxy flanneld etcd cri-docker kube-apiserver kube-controller-manager kube-scheduler; do
+for u in kubelet kube-proxy flanneld kubebin-pod-routes etcd cri-docker kube-apiserver kube-controller-manager \
+  kube-scheduler; do
   [ -e "/etc/systemd/system/$u.service" ] && echo "unit file $u"
   systemctl is-active --quiet "$u" && echo "unit active $u"
 done

@@ -262,8 +262,9 @@ def test_firewall(name):
         public = ports & {p.replace("-", ":") for p in defaults["prepare_firewall_public_ports"]}
         # The public ports from anywhere, every other one from the three cluster hosts only; 123/udp from the network
         # every Molecule node serves time to (prepare_chrony_serve_subnets in .config/molecule/config.yml).
+        # kubelet's port also from the pod network (metrics-server scrapes it from a pod).
         wanted = ({(p, "Anywhere") for p in public} | {(p, ip) for p in ports - public for ip in ETCD}
-                  | {("123/udp", "172.30.0.0/16")})
+                  | {("123/udp", "172.30.0.0/16"), ("10250/tcp", "10.244.0.0/16")})
         allowed = {(line.split()[0], line.split()[2]) for line in status.splitlines()
                    if " ALLOW " in line and "(v6)" not in line}
         assert status.startswith("Status: active"), status
