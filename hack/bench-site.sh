@@ -7,8 +7,8 @@
 #   3. adds the spare worker with playbooks/add-node.yml and reports what changed on every host,
 # and prints each run's wall time and the controller's peak memory (every process of the run: ansible-playbook,
 # its forks and the docker CLI calls of the connection). Needs the warm bundle of `make bundle`.
-#   hack/bench-site.sh [--keep] [TOPOLOGY...]     default topologies: 1+2 1+5 (several masters, e.g. 3+5, are not
-#   measured yet: every client still talks to the first master)
+#   hack/bench-site.sh [--keep] [TOPOLOGY...]     default topologies: 1+2 1+5 (with three masters, e.g. 3+2 or
+#   3+5, the local API load balancer is on)
 #   --keep: leave the last topology running (default: tear it down)
 set -euo pipefail
 
