@@ -34,12 +34,12 @@ def _topology():
     then named KUBEBIN_TEST_PREFIX<host>, e.g. kubebin-lab-)."""
     scenario = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
     if scenario:
-        platforms = []
+        platforms = []  # the scenario's, else the base configuration's
         for path in (os.path.join(scenario, "molecule.yml"), os.path.join(PROJECT, ".config", "molecule", "config.yml")):
             with open(path, encoding="utf-8") as f:
                 platforms = platforms or yaml.safe_load(f).get("platforms") or []
-        return {p["name"]: {"ip": p["networks"][0]["ipv4_address"], "groups": [g for g in p["groups"] if g in KUBEBIN_GROUPS]}
-                for p in platforms}
+        return {p["name"]: {"ip": p["networks"][0]["ipv4_address"],
+                            "groups": [g for g in p["groups"] if g in KUBEBIN_GROUPS]} for p in platforms}
     inventory = os.environ.get("KUBEBIN_TEST_INVENTORY", os.path.join(PROJECT, "inventory", "lab"))
     with open(os.path.join(inventory, "hosts.yml"), encoding="utf-8") as f:
         inv = yaml.safe_load(f)["all"]
