@@ -10,6 +10,10 @@ with three units in a loop pays three remote calls and three reloads on every ru
 
 from __future__ import annotations
 
+import time
+
+from ansible.module_utils.urls import open_url
+
 PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload')
 # `systemctl is-enabled` exits 0 for these: nothing to enable (static units have no [Install] section).
 ENABLED_STATES = ('enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated', 'transient')
@@ -17,8 +21,46 @@ RUNNING_STATES = ('active', 'activating', 'reloading')
 NO_BLOCK_VERBS = ('start', 'stop', 'restart')
 
 
+LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '[::1]')
+
+
 class SystemdError(Exception):
     pass
+
+
+def check_wait(wait):
+    """Bad wait options as a message (or None): an https URL; no CA (an unverified check) only on loopback."""
+    url = wait.get('url')
+    if not url:
+        return None
+    if not url.startswith('https://'):
+        return "wait_url must be an https:// URL (got '%s')" % url
+    host = url[len('https://'):].split('/', 1)[0].rsplit(':', 1)[0]
+    if not wait.get('ca_path') and host not in LOOPBACK_HOSTS:
+        return ("wait_url %s: give wait_ca_path to verify the server; only a loopback URL (%s) may be checked "
+                "without it" % (url, ', '.join(LOOPBACK_HOSTS)))
+    if (wait.get('timeout') or 0) <= 0:
+        return 'wait_timeout must be a positive number of seconds (got %s)' % wait.get('timeout')
+    if bool(wait.get('client_cert')) != bool(wait.get('client_key')):
+        return 'wait_client_cert and wait_client_key go together'
+    return None
+
+
+def wait_ready(fetch, url, timeout, clock, sleep, interval=1.0):
+    """Call fetch(url) (True when the server answered 200) until it is True or `timeout` seconds passed; returns
+    the seconds waited. Raises SystemdError naming the URL and the last error after the timeout."""
+    start = clock()
+    last = 'no answer'
+    while True:
+        try:
+            if fetch(url):
+                return round(clock() - start, 1)
+            last = 'not ready'
+        except Exception as e:  # pylint: disable=broad-exception-caught  # any failure of one probe: retry
+            last = str(e)
+        if clock() - start >= timeout:
+            raise SystemdError('%s did not answer 200 within %ds after the restart (last: %s)' % (url, timeout, last))
+        sleep(interval)
 
 
 def parse_show(text, units):
@@ -36,7 +78,13 @@ def parse_show(text, units):
             'unit_file_state': props.get('UnitFileState', ''),
             'need_daemon_reload': props.get('NeedDaemonReload', 'no') == 'yes',
         }
+        states[unit]['in_place'] = in_place(states[unit])
     return states
+
+
+def in_place(state):
+    """True when a unit runs and starts at boot: active, and enabled (or static, which has nothing to enable)."""
+    return state['active_state'] == 'active' and state['unit_file_state'] in ENABLED_STATES
 
 
 def needs_reload(states, missing='fail'):
@@ -103,9 +151,14 @@ def ensure(module):
         for verb, names in actions:
             run(*([verb] + (['--no-block'] if params['no_block'] and verb in NO_BLOCK_VERBS else []) + ['--'] + names))
         after = read()
+    waited = None
+    if params.get('wait_url') and not module.check_mode and any(v in ('start', 'restart') for v, _ in actions):
+        waited = wait_ready(lambda url: _fetch(params, url), params['wait_url'], params['wait_timeout'],
+                            time.monotonic, time.sleep)
     result = {
         'changed': bool(actions),
         'daemon_reloaded': reloaded,
+        'waited': waited,
         'actions': [{'action': verb, 'units': names} for verb, names in actions],
         'units': after,
     }
@@ -122,3 +175,11 @@ def read_units(module, units):
     if rc != 0:
         raise SystemdError('systemctl show failed (rc=%d): %s' % (rc, (err or out).strip()))
     return parse_show(out, units)
+
+
+def _fetch(params, url):
+    """One GET of url: True on 200 (the server's CA from wait_ca_path, else unverified: loopback only)."""
+    answer = open_url(url, method='GET', timeout=5, use_proxy=False, ca_path=params.get('wait_ca_path'),
+                      validate_certs=bool(params.get('wait_ca_path')), client_cert=params.get('wait_client_cert'),
+                      client_key=params.get('wait_client_key'))
+    return answer.getcode() == 200

@@ -73,11 +73,11 @@ files:
 units:
   description:
     - Every unit of O(units) with C(load_state) (V(not-found) when systemd does not know it), C(active_state),
-      C(sub_state), C(unit_file_state) and C(need_daemon_reload).
+      C(sub_state), C(unit_file_state), C(need_daemon_reload) and C(in_place) (active and enabled, or static).
   returned: success
   type: dict
   sample: {etcd: {load_state: loaded, active_state: active, sub_state: running, unit_file_state: enabled,
-                  need_daemon_reload: false}}
+                  need_daemon_reload: false, in_place: true}}
 packages:
   description: Every package of O(packages) with its installed version, or '' when it is not installed.
   returned: success

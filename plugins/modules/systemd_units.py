@@ -47,6 +47,27 @@ options:
         of a new etcd cluster, which become ready only together.
     type: bool
     default: false
+  wait_url:
+    description:
+      - After it started or restarted a unit, GET this https URL until it answers 200 (a readiness check such as an
+        API server's C(/readyz)), at most O(wait_timeout) seconds; fails naming the URL and the last error after
+        that. With C(throttle=1) on the task, a restart rolls over the hosts one at a time.
+      - Verified against O(wait_ca_path); without it only a loopback URL is accepted (a component's self-signed
+        serving certificate).
+    type: str
+  wait_ca_path:
+    description: CA bundle that must have signed the certificate of O(wait_url).
+    type: path
+  wait_client_cert:
+    description: Client certificate for O(wait_url) (with O(wait_client_key)).
+    type: path
+  wait_client_key:
+    description: Key of O(wait_client_cert).
+    type: path
+  wait_timeout:
+    description: Seconds to wait for O(wait_url).
+    type: int
+    default: 120
   missing:
     description:
       - What to do with a unit systemd does not know even after a daemon-reload. V(fail) fails and names it;
@@ -70,6 +91,13 @@ EXAMPLES = r"""
     enabled: false
     missing: ignore
 
+- name: Restart kube-apiserver one host at a time, each ready before the next
+  kubebin.cluster.systemd_units:
+    units: [kube-apiserver]
+    state: restarted
+    wait_url: https://127.0.0.1:6443/readyz
+    wait_ca_path: /etc/kubernetes/pki/ca.crt
+  throttle: 1
 - name: Read the state of etcd
   kubebin.cluster.systemd_units:
     units: [etcd]
@@ -81,11 +109,12 @@ RETURN = r"""
 units:
   description:
     - Every unit of O(units) after the actions (before them in check mode), by the name given, with C(load_state)
-      (V(not-found) for an unknown unit), C(active_state), C(sub_state), C(unit_file_state) and C(need_daemon_reload).
+      (V(not-found) for an unknown unit), C(active_state), C(sub_state), C(unit_file_state), C(need_daemon_reload)
+      and C(in_place) (active and enabled, or static).
   returned: success
   type: dict
   sample: {kubelet: {load_state: loaded, active_state: active, sub_state: running, unit_file_state: enabled,
-                     need_daemon_reload: false}}
+                     need_daemon_reload: false, in_place: true}}
 actions:
   description: The systemctl actions run (or, in check mode, that would run), in order.
   returned: success
@@ -96,6 +125,11 @@ daemon_reloaded:
   description: Whether a C(systemctl daemon-reload) ran first.
   returned: success
   type: bool
+waited:
+  description: Seconds until O(wait_url) answered 200 after a start or restart; null when nothing was waited for.
+  returned: success
+  type: float
+  sample: 4.2
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -111,11 +145,19 @@ def main():
             enabled=dict(type='bool'),
             missing=dict(type='str', choices=['fail', 'ignore'], default='fail'),
             no_block=dict(type='bool', default=False),
+            wait_url=dict(type='str'),
+            wait_ca_path=dict(type='path'),
+            wait_client_cert=dict(type='path'),
+            wait_client_key=dict(type='path', no_log=False),
+            wait_timeout=dict(type='int', default=120),
         ),
         supports_check_mode=True,
     )
     if not module.params['units'] or not all(u and u.strip() for u in module.params['units']):
         module.fail_json(msg='units: give at least one unit name, and no empty name')
+    problem = _systemd.check_wait({k[len('wait_'):]: v for k, v in module.params.items() if k.startswith('wait_')})
+    if problem:
+        module.fail_json(msg=problem)
     try:
         result = _systemd.ensure(module)
     except _systemd.SystemdError as e:

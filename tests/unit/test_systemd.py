@@ -45,9 +45,17 @@ def test_parse_show_in_order():
     states = _systemd.parse_show(SHOW, ['kubelet', 'ufw', 'kube-proxy'])
     assert list(states) == ['kubelet', 'ufw', 'kube-proxy']
     assert states['kubelet'] == {'load_state': 'loaded', 'active_state': 'active', 'sub_state': 'running',
-                                 'unit_file_state': 'enabled', 'need_daemon_reload': False}
+                                 'unit_file_state': 'enabled', 'need_daemon_reload': False, 'in_place': True}
     assert states['ufw']['load_state'] == 'not-found'
     assert states['kube-proxy']['need_daemon_reload'] is True
+    assert [s['in_place'] for s in states.values()] == [True, False, False]
+
+
+@pytest.mark.parametrize('active,file_state,expected', [
+    ('active', 'enabled', True), ('active', 'static', True), ('active', 'disabled', False),
+    ('activating', 'enabled', False), ('inactive', 'enabled', False)])
+def test_in_place_is_running_and_starting_at_boot(active, file_state, expected):
+    assert _systemd.in_place(unit(active, file_state)) is expected
 
 
 def test_parse_show_refuses_a_block_count_that_does_not_match():
@@ -114,3 +122,53 @@ def test_describe():
 def test_module_refuses_empty_names(run, units):
     result = run(systemd_units, {'units': units}, expect_fail=True)
     assert 'units: give at least one unit name' in result['msg']
+
+
+@pytest.mark.parametrize('wait,problem', [
+    ({}, None),
+    ({'url': 'https://127.0.0.1:10257/healthz', 'timeout': 60}, None),
+    ({'url': 'https://10.0.0.5:6443/readyz', 'ca_path': '/ca.crt', 'timeout': 60}, None),
+    ({'url': 'http://127.0.0.1:6443/readyz', 'timeout': 60}, 'must be an https:// URL'),
+    ({'url': 'https://10.0.0.5:6443/readyz', 'timeout': 60}, 'give wait_ca_path'),
+    ({'url': 'https://127.0.0.1:6443/readyz', 'timeout': 0}, 'wait_timeout must be a positive'),
+    ({'url': 'https://127.0.0.1:6443/readyz', 'timeout': 9, 'client_cert': '/c.crt'}, 'go together'),
+])
+def test_check_wait(wait, problem):
+    found = _systemd.check_wait(wait)
+    assert (found is None) if problem is None else (problem in found)
+
+
+class FakeClock:
+    """Time that moves only when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_wait_ready_retries_errors_and_not_ready_until_200():
+    answers = iter([OSError('connection refused'), False, True])
+
+    def fetch(url):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    clock = FakeClock()
+    assert _systemd.wait_ready(fetch, 'https://127.0.0.1:6443/readyz', 30, clock, clock.sleep) == 2.0
+
+
+def test_wait_ready_times_out_naming_the_url_and_the_last_error():
+    def fetch(url):
+        raise OSError('connection refused')
+
+    clock = FakeClock()
+    with pytest.raises(_systemd.SystemdError, match=r'https://127.0.0.1:6443/readyz did not answer 200 within 5s.*'
+                                                    r'connection refused'):
+        _systemd.wait_ready(fetch, 'https://127.0.0.1:6443/readyz', 5, clock, clock.sleep)

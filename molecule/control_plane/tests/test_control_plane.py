@@ -54,14 +54,18 @@ def test_health_with_admin_kubeconfig(host, endpoint):
     assert host.check_output("/usr/local/bin/kubectl get --raw %s" % endpoint) == "ok"  # /root/.kube/config
 
 
-def test_anonymous_request_is_rejected():
-    """From the control node, trusting the cluster CA: no credentials -> 401 (anonymous auth is off)."""
+def test_anonymous_requests_reach_the_health_checks_only():
+    """From the control node, trusting the cluster CA, without credentials: the health checks answer (a load
+    balancer's probe), anything else -> 401 (the AuthenticationConfiguration's anonymous conditions)."""
     ctx = ssl.create_default_context(cafile=os.path.join(PKI_DIR, "ca.crt"))
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
-    for path in ("/api", "/api/v1/namespaces/kube-system/secrets", "/readyz"):
+    for path in ("/api", "/api/v1/namespaces/kube-system/secrets", "/version", "/readyz/etcd", "/metrics"):
         with pytest.raises(urllib.error.HTTPError) as err:
             opener.open(API + path, timeout=10)
-        assert err.value.code in (401, 403), path
+        assert err.value.code == 401, path
+    for path in ("/readyz", "/livez", "/healthz"):
+        with opener.open(API + path, timeout=10) as answer:
+            assert (answer.status, answer.read()) == (200, b"ok"), path
 
 
 def test_admin_kubeconfig_on_control_node_works():
@@ -195,9 +199,10 @@ def test_no_removed_flags_and_cis_flags_present(host):
     for flag in REMOVED_FLAGS:
         assert flag + "=" not in units, flag
     cmdline = host.check_output("ps -eo args | grep [k]ube-apiserver")
-    for flag in ("--anonymous-auth=false", "--profiling=false", "--authorization-mode=Node,RBAC",
+    for flag in ("--authentication-config=", "--profiling=false", "--authorization-mode=Node,RBAC",
                  "--enable-bootstrap-token-auth=true", "--kubelet-certificate-authority="):
         assert flag in cmdline, flag
+    assert "--anonymous-auth" not in cmdline
 
 
 @pytest.mark.parametrize("targets,groups,expected", [
