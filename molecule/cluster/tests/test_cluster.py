@@ -347,7 +347,7 @@ def test_no_service_restarted_by_idempotence_or_check(name):
     expected = {unit for group, unit in [("etcd", "etcd.service"), ("kube_control_plane", "kube-apiserver.service"),
                                          ("kube_node", "kubelet.service")] if group in GROUPS[name]}
     if len(MASTERS) > 1:
-        expected.add("haproxy.service")  # the local API load balancer (role apiserver_lb) on every host
+        expected.add("kube-api-lb.service")  # the local API load balancer (role apiserver_lb, HAProxy) on every host
     assert expected <= {u.get("Id") for u in units if u.get("ActiveState") == "active"}, records[0]
 
 
