@@ -74,7 +74,7 @@ summary() {
     log "no admin kubeconfig yet (site.yml did not reach the control plane)"
   fi
   log "shell on a node: docker exec -it $first bash   (also ${others// /, })"
-  log "re-run (changes nothing on a healthy lab): make lab     operations: docs/operations.md"
+  log "re-run (changes nothing on a healthy lab): make lab${LAB:+ LAB=$LAB}     operations: docs/operations.md"
   log "tear down: make lab-destroy"
 }
 
