@@ -120,8 +120,9 @@ def in_pod_netns(name, cmd):
 def etcd_healthy(name, endpoints=None):
     """The endpoints etcdctl on host `name` finds healthy: the given ones, or with endpoints=None every member of the
     cluster (--cluster), as a sorted list; and the endpoints asked about (all members' client URLs)."""
-    target = f"--endpoints={','.join(endpoints)}" if endpoints else f"--endpoints=https://{HOSTS[name]}:2379 --cluster"
-    r = node(name).run(f"{ETCDCTL} --dial-timeout=3s --command-timeout=5s {target} endpoint health -w json")
+    target = f"--endpoints={','.join(endpoints or [f'https://{HOSTS[name]}:2379'])}"
+    r = node(name).run(f"{ETCDCTL} --dial-timeout=3s --command-timeout=5s {target} endpoint health -w json"
+                       + ("" if endpoints else " --cluster"))
     health = json.loads(r.stdout or "[]")
     return sorted(h["endpoint"] for h in health if h["health"]), sorted(h["endpoint"] for h in health)
 
