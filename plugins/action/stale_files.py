@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.kubebin.cluster.plugins.plugin_utils import _files
 
@@ -42,13 +41,7 @@ class ActionModule(ActionBase):
 
     def _with_checksum(self, entry, task_vars):
         """The entry with the sha256 of its `content` or of its rendered `template` as checksum."""
-        if entry.get("content") is not None:
-            data = str(entry["content"])
-        elif entry.get("template"):
-            # Rendered like ansible.builtin.template does, through the template lookup (role search path, task vars);
-            # the template sees its entry as `item`, as it does in the write loop of the kubebin files step.
-            lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
-            data = lookup.run([entry["template"]], variables={**task_vars, "item": entry})[0]
-        else:
+        data = _files.rendered(entry, self._loader, self._templar, task_vars)
+        if data is None:
             return entry
         return {**entry, "checksum": hashlib.sha256(data.encode("utf-8")).hexdigest()}

@@ -152,7 +152,7 @@ def ensure(module):
             run(*([verb] + (['--no-block'] if params['no_block'] and verb in NO_BLOCK_VERBS else []) + ['--'] + names))
         after = read()
     waited = None
-    if params.get('wait_url') and not module.check_mode and any(v in ('start', 'restart') for v, _ in actions):
+    if params.get('wait_url') and not module.check_mode and any(verb in ('start', 'restart') for verb, _units in actions):
         waited = wait_ready(lambda url: _fetch(params, url), params['wait_url'], params['wait_timeout'],
                             time.monotonic, time.sleep)
     result = {

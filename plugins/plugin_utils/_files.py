@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
+
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.kubebin.cluster.plugins.module_utils._write_files import sha256_file
 
 _FIELDS = {"mode": "mode", "owner": "pw_name", "group": "gr_name", "checksum": "checksum"}
 
@@ -71,13 +74,22 @@ def src_mismatch(want):
     src, checksum = want.get("src"), want.get("checksum")
     if not src or not checksum:
         return None
-    digest = hashlib.sha256()
     try:
-        with open(src, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        found = sha256_file(src)
     except OSError as exc:
         return f"{src} (for {want['path']}) cannot be read: {exc.strerror}"
-    if digest.hexdigest() != str(checksum):
-        return f"{src} (for {want['path']}) hashes to {digest.hexdigest()}, not {checksum}"
+    if found != str(checksum):
+        return f"{src} (for {want['path']}) hashes to {found}, not {checksum}"
+    return None
+
+
+def rendered(entry, loader, templar, task_vars):
+    """The text of an entry with `content` or `template` (None for others): a template is rendered like
+    ansible.builtin.template does, through the template lookup (role search path, task vars), and sees its entry as
+    `item`, as it did in the write loops of the kubebin files step."""
+    if entry.get("content") is not None:
+        return str(entry["content"])
+    if entry.get("template"):
+        lookup = lookup_loader.get("ansible.builtin.template", loader=loader, templar=templar)
+        return lookup.run([entry["template"]], variables={**task_vars, "item": entry})[0]
     return None

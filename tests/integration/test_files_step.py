@@ -4,6 +4,7 @@ change of one entry, and each written entry's handler."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pathlib
@@ -25,12 +26,19 @@ def play_fixture(tmp_path):
     (role / "meta" / "main.yml").write_text("dependencies: [kubebin.cluster.kubebin]\n")
     (role / "templates" / "app.conf.j2").write_text("port={{ kubebin_api_port }} greeting={{ demo_greeting }}\n")
     out = tmp_path / "out"
+    # control-node files: a small one (sent inline) and one above the inline limit (transferred first)
+    small, big = tmp_path / "small.crt", tmp_path / "big.bin"
+    small.write_text("-----BEGIN CERTIFICATE-----\n")
+    big.write_bytes(bytes(range(256)) * 1200)
+    sums = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (small, big)}
     (role / "vars" / "main.yml").write_text(textwrap.dedent(f"""\
         _demo_files:
           - {{path: "{out}", state: directory, mode: "0750"}}
           - {{path: "{out}/app.conf", template: app.conf.j2, mode: "0644", notify: Restart app}}
           - {{path: "{out}/plain.txt", content: "plain\\n", mode: "0600", notify: [Restart app, Reload other]}}
           - {{path: "{out}/secret.key", content: "{{{{ demo_secret }}}}", mode: "0600", secret: true}}
+          - {{path: "{out}/small.crt", src: "{small}", checksum: "{sums[small]}", mode: "0644"}}
+          - {{path: "{out}/big.bin", src: "{big}", checksum: "{sums[big]}", mode: "0755"}}
         """))
     (role / "tasks" / "main.yml").write_text(textwrap.dedent("""\
         - name: Files
@@ -76,8 +84,11 @@ def test_first_run_rerun_check_and_change(play):
     changed, log, stale = run("--check")
     assert changed > 0 and not out.exists()  # check mode reports without writing
     changed, log, stale = run()
-    assert stale == [str(out), f"{out}/app.conf", f"{out}/plain.txt", f"{out}/secret.key"]
+    assert stale == [str(out), f"{out}/app.conf", f"{out}/plain.txt", f"{out}/secret.key", f"{out}/small.crt",
+                     f"{out}/big.bin"]
     assert (out / "app.conf").read_text() == "port=6443 greeting=hello\n"
+    assert (out / "big.bin").read_bytes() == bytes(range(256)) * 1200 and os.access(out / "big.bin", os.X_OK)
+    assert (out / "small.crt").read_text() == "-----BEGIN CERTIFICATE-----\n"
     assert oct(out.stat().st_mode & 0o777) == "0o750" and oct((out / "secret.key").stat().st_mode & 0o777) == "0o600"
     assert log.count("HANDLER-RESTART-APP") == 1 and log.count("HANDLER-RELOAD-OTHER") == 1
     assert "s3cr3t-value" not in log
