@@ -1,5 +1,5 @@
 # kubebin developer entry points. Every target is idempotent and quick when there is nothing to do.
-#   make lab      deploy a real 3-node cluster into local lab containers
+#   make lab      deploy a real 3-node cluster into local lab containers (LAB=ha: 3 control-plane hosts + 2 nodes)
 #   make test     the whole test suite (what .ci/run calls)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,12 +14,16 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export ANSIBLE_FORCE_COLOR ?= 0
 
 # Molecule scenarios run by `make test`, in dependency order (each is self-contained).
-MOLECULE_SCENARIOS ?= pki prepare artifacts etcd docker containerd control_plane cluster cluster-containerd
+MOLECULE_SCENARIOS ?= pki prepare artifacts etcd docker containerd control_plane cluster ha
+
+# The lab layout of `make lab`: empty = inventory/lab (master01, node01, node02), ha = inventory/lab-ha.
+LAB ?=
 
 .PHONY: help
 help:
 	@echo "make lab          deploy a 3-node lab cluster (master01, node01, node02) in local containers"
-	@echo "make lab-destroy  remove the lab containers and network"
+	@echo "make lab LAB=ha   the same with 3 control-plane hosts (master01..03) behind a local HAProxy, + node01, node02"
+	@echo "make lab-destroy  remove the lab containers and network (whichever layout)"
 	@echo "make test         lint + sanity + unit + integration + molecule scenarios ($(MOLECULE_SCENARIOS))"
 	@echo "make bundle       build/verify the offline artifact bundle in $(KUBEBIN_CACHE)"
 
@@ -106,7 +110,7 @@ test: lint sanity unit integration molecule
 # --- the lab -------------------------------------------------------------------------------------------------
 .PHONY: lab
 lab: prereqs
-	@hack/lab.sh up
+	@LAB=$(LAB) hack/lab.sh up
 
 .PHONY: lab-destroy
 lab-destroy: venv

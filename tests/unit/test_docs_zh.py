@@ -35,6 +35,7 @@ PAIRS = [
     ("docs/cis-exceptions.md", "docs/zh/cis-exceptions.md", None),
     ("docs/tutorial-map.md", "docs/zh/tutorial-map.md", None),
     ("docs/addons.md", "docs/zh/addons.md", None),
+    ("docs/ha.md", "docs/zh/ha.md", None),
 ]
 
 # English pages under docs/ without a Chinese version, on purpose.

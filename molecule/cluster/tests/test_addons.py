@@ -4,7 +4,7 @@ a pod on every node and keeps answering while one of its pods is replaced; metri
 behind an APIService the API server reaches at a pod IP; every inventory host reaches every pod IP.
 
 The DNS test objects live in their own namespace, with one dnsclient pod per Node (a DaemonSet), and are deleted
-when this module is done. Shared by molecule/cluster and molecule/cluster-containerd.
+when this module is done. Shared by molecule/cluster and molecule/ha.
 """
 import hashlib
 import ipaddress
@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from test_cluster import KUBECTL, NODES, NS, PREFIX, SERVICE_CIDR, kjson, kubectl, node
+from test_cluster import HOSTS, KUBECTL, MASTER, NS, PREFIX, SERVICE_CIDR, kjson, kubectl, node
 
-testinfra_hosts = [f"docker://{PREFIX}master01"]
+testinfra_hosts = [f"docker://{PREFIX}{MASTER}"]
 
 DNS_NS = "kubebin-dns-test"
 DOMAIN = "cluster.local"
@@ -112,7 +112,7 @@ def test_dns_service_at_the_tenth_service_address(host):
     assert svc["spec"]["clusterIP"] == str(SERVICE_CIDR[10])
 
 
-@pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
+@pytest.mark.parametrize("name", sorted(HOSTS))
 def test_cluster_names_from_a_pod_on_every_node(host, clients, name):
     if name not in clients:
         pytest.skip(f"{name} is no Node in this scenario")
@@ -178,7 +178,7 @@ def test_kubectl_top_nodes_and_pods(host):
     assert "coredns" in pods and "metrics-server" in pods
 
 
-@pytest.mark.parametrize("name", ["master01"] + sorted(NODES))
+@pytest.mark.parametrize("name", sorted(HOSTS))
 def test_every_pod_ip_answers_from_every_host(host, name):
     """Every inventory host, the control plane included (a Node or not), reaches every webserver pod by pod IP."""
     for pod in kjson(host, f"-n {NS} get pods -l app=webserver")["items"]:
