@@ -359,7 +359,6 @@ def test_api_server_stopped_on_one_host(client):
                                         for p in pods) and len(pods) == 2, pods
 
 
-
 def test_controller_manager_leader_killed(client):
     """kill -9 of the leading kube-controller-manager: another host's takes the lease over within the lease duration
     and one retry period (with a margin). The killed one is held stopped while measured (systemd would restart it
