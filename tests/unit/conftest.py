@@ -17,6 +17,19 @@ if os.path.isdir(_COLLECTIONS) and os.path.abspath(_COLLECTIONS) not in sys.path
     sys.path.insert(0, os.path.abspath(_COLLECTIONS))
 
 
+class FakeClock:
+    """Time that moves only when the code under test sleeps: call it for the time, `sleep` to advance it."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
 class ModuleExit(Exception):
     """Raised instead of exiting; ``result`` is what the module returned, ``failed`` tells fail_json."""
 

@@ -11,6 +11,7 @@ import copy
 
 import pytest
 
+from conftest import FakeClock
 from test_csr_decide import INV, client, serving
 
 from ansible_collections.kubebin.cluster.plugins.module_utils import _csr, _kube
@@ -39,17 +40,6 @@ class FakeCSRApi:
     def set_condition(self, csr, cond):
         self.conditions.append((csr['metadata']['name'], cond))
         self.decided[csr['metadata']['name']] = cond['type']
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def named(csr, name):

@@ -9,6 +9,7 @@ through kubebin.cluster.systemd_units, and idempotence fails on a needless actio
 from __future__ import annotations
 
 import pytest
+from conftest import FakeClock
 
 from ansible_collections.kubebin.cluster.plugins.module_utils import _systemd
 from ansible_collections.kubebin.cluster.plugins.modules import systemd_units
@@ -136,19 +137,6 @@ def test_module_refuses_empty_names(run, units):
 def test_check_wait(wait, problem):
     found = _systemd.check_wait(wait)
     assert (found is None) if problem is None else (problem in found)
-
-
-class FakeClock:
-    """Time that moves only when the code under test sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_wait_ready_retries_errors_and_not_ready_until_200():
