@@ -23,8 +23,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _unused, args = self.validate_argument_spec(
-            argument_spec={"files": {"type": "list", "elements": "dict", "required": True}})
+        _unused, args = self.validate_argument_spec(argument_spec=_files.FILES_ARGUMENT_SPEC)
         try:
             _files.check_wanted(args["files"])
             prepared = [self._prepare(entry, task_vars) for entry in args["files"]]

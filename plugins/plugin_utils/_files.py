@@ -10,6 +10,8 @@ from ansible.plugins.loader import lookup_loader
 from ansible_collections.kubebin.cluster.plugins.module_utils._write_files import sha256_file
 
 _FIELDS = {"mode": "mode", "owner": "pw_name", "group": "gr_name", "checksum": "checksum"}
+# The one argument of the stale_files and write_files actions.
+FILES_ARGUMENT_SPEC = {"files": {"type": "list", "elements": "dict", "required": True}}
 
 
 def _octal(value, path):
