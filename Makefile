@@ -60,6 +60,13 @@ image: docker
 bundle:
 	@hack/bundle.sh
 
+# The previous Kubernetes release, which molecule/cluster deploys before it upgrades the cluster to the default one
+# (built only for that scenario: make lab does not need it).
+UPGRADE_FROM := $(shell sed -n 's/^ *kubebin_kubernetes_version: *\(v[0-9.]*\).*/\1/p' molecule/cluster/molecule.yml)
+.PHONY: bundle-upgrade-from
+bundle-upgrade-from:
+	@hack/bundle.sh --kubernetes-version $(UPGRADE_FROM)
+
 .PHONY: kube-bench
 kube-bench: venv
 	@echo "==> [kube-bench] CIS benchmark tool for the control_plane scenario ($(KUBEBIN_CACHE)/tools)"
@@ -91,7 +98,7 @@ integration: venv bundle
 	$(BIN)/pytest -q tests/integration
 
 .PHONY: molecule
-molecule: prereqs kube-bench
+molecule: prereqs kube-bench bundle-upgrade-from
 	@n=0; total=$(words $(MOLECULE_SCENARIOS)); for s in $(MOLECULE_SCENARIOS); do \
 	  n=$$((n+1)); start=$$(date +%s); \
 	  echo "==> [molecule] $$n/$$total scenario $$s"; \
@@ -100,7 +107,7 @@ molecule: prereqs kube-bench
 	  echo "==> [molecule] $$n/$$total scenario $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
 
-molecule-%: prereqs kube-bench
+molecule-%: prereqs kube-bench bundle-upgrade-from
 	flock /tmp/kubebin-molecule.lock $(BIN)/molecule test -s $*
 
 .PHONY: test

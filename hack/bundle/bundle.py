@@ -75,13 +75,15 @@ def write_atomic(path, data, mode=0o644):
     os.replace(tmp, path)
 
 
-def load_config():
-    """Values from the kubebin and artifacts defaults, recipes from the artifacts vars; '{{ name }}' references to a
-    plain string value are resolved, any other Jinja is refused (this is not Ansible: it would build something else)."""
+def load_config(overrides=None):
+    """Values from the kubebin and artifacts defaults (then `overrides`), recipes from the artifacts vars;
+    '{{ name }}' references to a plain string value are resolved, any other Jinja is refused (this is not Ansible: it
+    would build something else)."""
     defaults = {}
     for path in (VALUES, os.path.join(ROLE, "defaults", "main.yml")):
         with open(path) as f:
             defaults.update(yaml.safe_load(f) or {})
+    defaults.update(overrides or {})
     with open(os.path.join(ROLE, "vars", "main.yml")) as f:
         rvars = yaml.safe_load(f)
     rvars = {k: v for k, v in rvars.items() if k in ("_artifacts_components", "_artifacts_image_files")}
@@ -186,10 +188,16 @@ def mirrored(mirrors, url):
 class Builder:
     def __init__(self, args):
         self.args = args
-        self.defaults, self.vars = load_config()
+        kube = args.kubernetes_version
+        if kube and not re.fullmatch(r"v\d+\.\d+\.\d+", kube):
+            die(f"--kubernetes-version {kube!r}: expected a release tag such as v1.36.3")
+        self.defaults, self.vars = load_config({"kubebin_kubernetes_version": kube} if kube else None)
         self.arch = self.defaults["kubebin_arch"]
         self.cache = os.path.abspath(args.cache)
-        self.bundle = os.path.join(self.cache, "bundle")
+        # Another Kubernetes release goes into a bundle of its own (bundle-<version>), beside the default one; its
+        # other files are taken from the default bundle when that one holds the same build (same key).
+        self.bundle = os.path.join(self.cache, f"bundle-{kube}" if kube else "bundle")
+        self.primary = os.path.join(self.cache, "bundle") if kube else None
         self.work = os.path.join(self.cache, "work")
         self.manifest_path = os.path.join(self.bundle, "manifest.json")
         try:
@@ -241,6 +249,8 @@ class Builder:
 
     def up_to_date(self, rel, key):
         entry = self.manifest["files"].get(rel)
+        if (not entry or entry.get("key") != key) and self.primary:
+            entry = self.from_primary(rel, key)
         if not entry or entry.get("key") != key:
             return False
         path = os.path.join(self.bundle, rel)
@@ -248,6 +258,26 @@ class Builder:
             log(f"{rel} is missing or changed, making it again")
             return False
         return True
+
+    def from_primary(self, rel, key):
+        """The default bundle's manifest entry for `rel` after copying its file here, when it has the same build."""
+        try:
+            with open(os.path.join(self.primary, "manifest.json")) as f:
+                entry = json.load(f)["files"].get(rel)
+        except (OSError, ValueError, KeyError):
+            return None
+        src = os.path.join(self.primary, rel)
+        if not entry or entry.get("key") != key or not os.path.isfile(src):
+            return None
+        dest = os.path.join(self.bundle, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        tmp = os.path.join(os.path.dirname(dest), f".tmp-{os.path.basename(rel)}")
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dest)
+        self.manifest["files"][rel] = entry
+        self.save_manifest()
+        log(f"{rel}: the same build as the default bundle's, copied from it")
+        return entry
 
     def record(self, rel, key, component, version, sha256=None):
         self.manifest["files"][rel] = {"key": key, "component": component, "version": version,
@@ -638,6 +668,9 @@ def main():
     p.add_argument("--release-sha256", action="append", default=[], metavar="FILE=SHA256",
                    help="release source: the sha256 of a release archive whose project publishes no checksum "
                         "(repeatable; extends and overrides artifacts_release_sha256)")
+    p.add_argument("--kubernetes-version", metavar="VERSION",
+                   help="build the bundle for another Kubernetes release (e.g. the previous minor, for an upgrade) "
+                        "into $KUBEBIN_CACHE/bundle-VERSION; the other components are those of the default bundle")
     p.add_argument("--verify-versions", action="store_true",
                    help="only run each bundled binary's version command and compare with the declared version")
     args = p.parse_args()

@@ -1,9 +1,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the day-2 playbooks (etcd member removal)."""
+"""Filters of the day-2 playbooks (etcd member removal, the upgrade preflight)."""
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleFilterError
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+# Kubernetes version-skew policy: a kubelet may be up to three minors older than kube-apiserver.
+KUBELET_MAX_SKEW = 3
 
 
 def _quorum(count):
@@ -55,8 +61,51 @@ def etcd_remove_check(members, health, peer_url, host, allow_even=False, allow_q
     return result
 
 
+def _parse(version, what):
+    match = _VERSION.match(str(version or ""))
+    if not match:
+        raise AnsibleFilterError(f"upgrade_check: {what} {version!r} is not a Kubernetes version such as v1.37.2")
+    return tuple(int(x) for x in match.groups())
+
+
+def upgrade_check(server, kubelets, target, variable="kubebin_kubernetes_version"):
+    """Decide whether the cluster may be upgraded to ``target``, following the Kubernetes version-skew policy.
+
+    ``server`` is the running kube-apiserver's gitVersion, ``kubelets`` {Node name: kubeletVersion}. Returns
+    ``{needed, problems}``: ``needed`` is true when the API server or a kubelet is not at ``target``; each problem
+    names what runs, the variable and the fix. Refused: another major version, a downgrade (of the API server or of
+    a kubelet), skipping a minor (the API server moves one minor per upgrade), and kubelets that would end up more
+    than three minors older than the API server.
+    """
+    if not isinstance(kubelets, dict):
+        raise AnsibleFilterError("upgrade_check: kubelets must be a dict {node: kubeletVersion}")
+    want = _parse(target, variable)
+    have = _parse(server, "the running kube-apiserver version")
+    problems = []
+    if want[0] != have[0]:
+        problems.append(f"the API server runs {server} and {variable} is {target}: another major version is not an "
+                        "upgrade kubebin performs")
+    elif want < have:
+        problems.append(f"the API server runs {server} and {variable} is {target}: a downgrade is not supported; set "
+                        f"{variable} to {server} or later")
+    elif want[1] > have[1] + 1:
+        problems.append(f"the API server runs {server} and {variable} is {target}: that skips a minor release; upgrade "
+                        f"to the latest v{have[0]}.{have[1] + 1}.x first, then to {target}")
+    for node, version in sorted(kubelets.items()):
+        kubelet = _parse(version, f"the kubelet version of Node {node}")
+        if kubelet > want:
+            problems.append(f"Node {node} runs kubelet {version}, newer than {variable}={target}: a downgrade is not "
+                            "supported")
+        elif want[1] - kubelet[1] > KUBELET_MAX_SKEW:
+            problems.append(f"Node {node} runs kubelet {version}, more than {KUBELET_MAX_SKEW} minors older than "
+                            f"{variable}={target}: upgrade that Node to v{want[0]}.{want[1] - KUBELET_MAX_SKEW} or "
+                            "later first")
+    needed = want != have or any(_parse(v, "kubeletVersion") != want for v in kubelets.values())
+    return {"needed": needed, "problems": problems}
+
+
 class FilterModule:
     """kubebin day-2 operation filters."""
 
     def filters(self):
-        return {"etcd_remove_check": etcd_remove_check}
+        return {"etcd_remove_check": etcd_remove_check, "upgrade_check": upgrade_check}

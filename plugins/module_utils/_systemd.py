@@ -10,11 +10,13 @@ with three units in a loop pays three remote calls and three reloads on every ru
 
 from __future__ import annotations
 
+import os
 import time
 
 from ansible.module_utils.urls import open_url
 
-PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload')
+PROPERTIES = ('Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload',
+              'ExecMainStartTimestampMonotonic')
 # `systemctl is-enabled` exits 0 for these: nothing to enable (static units have no [Install] section).
 ENABLED_STATES = ('enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated', 'transient')
 RUNNING_STATES = ('active', 'activating', 'reloading')
@@ -43,6 +45,16 @@ def check_wait(wait):
         return 'wait_timeout must be a positive number of seconds (got %s)' % wait.get('timeout')
     if bool(wait.get('client_cert')) != bool(wait.get('client_key')):
         return 'wait_client_cert and wait_client_key go together'
+    return None
+
+
+def check_inputs(inputs, units):
+    """Bad inputs option as a message (or None): {unit of `units`: [absolute paths]}."""
+    for unit, paths in (inputs or {}).items():
+        if unit not in units:
+            return 'inputs: %s is not one of units (%s)' % (unit, ', '.join(units))
+        if not isinstance(paths, list) or not all(isinstance(p, str) and p.startswith('/') for p in paths):
+            return 'inputs.%s must be a list of absolute paths (got %r)' % (unit, paths)
     return None
 
 
@@ -77,6 +89,8 @@ def parse_show(text, units):
             'sub_state': props.get('SubState', ''),
             'unit_file_state': props.get('UnitFileState', ''),
             'need_daemon_reload': props.get('NeedDaemonReload', 'no') == 'yes',
+            # CLOCK_MONOTONIC seconds at which the main process started (0: it never started)
+            'started_monotonic': int(props.get('ExecMainStartTimestampMonotonic') or 0) / 1e6,
         }
         states[unit]['in_place'] = in_place(states[unit])
     return states
@@ -87,6 +101,27 @@ def in_place(state):
     return state['active_state'] == 'active' and state['unit_file_state'] in ENABLED_STATES
 
 
+def mark_changed_inputs(states, inputs, now, now_monotonic, ctime):
+    """Set `changed_inputs` of every unit of `inputs` ({unit: [paths]}) that runs: the paths whose ctime (the last
+    change of content, owner, mode or name; a file written by rename gets a new one) is later than the start of the
+    unit's main process, converted from CLOCK_MONOTONIC to wall-clock time. A missing path is no change (a file that
+    is not written yet, in check mode). ctime(path) returns None for a missing path."""
+    for unit, paths in inputs.items():
+        s = states[unit]
+        s['changed_inputs'] = []
+        if s['active_state'] not in RUNNING_STATES or not s['started_monotonic']:
+            continue
+        started = now - (now_monotonic - s['started_monotonic'])
+        s['changed_inputs'] = [p for p in paths if (ctime(p) or 0) > started]
+
+
+def path_ctime(path):
+    try:
+        return os.stat(path).st_ctime
+    except FileNotFoundError:
+        return None
+
+
 def needs_reload(states, missing='fail'):
     """True when systemd has not loaded a unit's current file: a changed file, or (unless missing units are
     expected, missing='ignore') a unit it does not know."""
@@ -95,7 +130,8 @@ def needs_reload(states, missing='fail'):
 
 
 def plan(states, state=None, enabled=None, missing='fail'):
-    """The systemctl actions ([(verb, [units])], in order) that bring `states` to the wanted state.
+    """The systemctl actions ([(verb, [units])], in order) that bring `states` to the wanted state. `started` also
+    restarts the running units with `changed_inputs` (mark_changed_inputs).
 
     Raises SystemdError naming the units systemd does not know (after a reload), unless missing='ignore', which
     leaves them out.
@@ -112,6 +148,7 @@ def plan(states, state=None, enabled=None, missing='fail'):
     running = [u for u in present if states[u]['active_state'] in RUNNING_STATES]
     if state == 'started':
         actions.append(('start', [u for u in present if u not in running]))
+        actions.append(('restart', [u for u in running if states[u].get('changed_inputs')]))
     elif state == 'stopped':
         actions.append(('stop', running))
     elif state == 'restarted':
@@ -137,7 +174,10 @@ def ensure(module):
         return out
 
     def read():
-        return read_units(module, units)
+        states = read_units(module, units)
+        if params.get('inputs'):
+            mark_changed_inputs(states, params['inputs'], time.time(), time.monotonic(), path_ctime)
+        return states
 
     before = read()
     reloaded = False

@@ -68,6 +68,15 @@ options:
     description: Seconds to wait for O(wait_url).
     type: int
     default: 120
+  inputs:
+    description:
+      - What each unit runs from, a dict of unit name to a list of paths (its binary, unit file, configuration,
+        certificates and kubeconfigs). With O(state=started), a running unit is restarted when one of its paths changed (its ctime)
+        after the unit's main process started, so a change is applied even when it was written by another role,
+        or by an earlier run that failed before its restart. The restarts happen in one C(systemctl restart) call
+        (followed by O(wait_url)).
+      - Every key must be one of O(units). A missing path counts as unchanged.
+    type: dict
   missing:
     description:
       - What to do with a unit systemd does not know even after a daemon-reload. V(fail) fails and names it;
@@ -98,6 +107,13 @@ EXAMPLES = r"""
     wait_url: https://127.0.0.1:6443/readyz
     wait_ca_path: /etc/kubernetes/pki/ca.crt
   throttle: 1
+- name: Start kubelet, or restart it when its binary, unit, configuration or certificates changed since it started
+  kubebin.cluster.systemd_units:
+    units: [kubelet]
+    state: started
+    inputs:
+      kubelet: [/usr/local/bin/kubelet, /etc/systemd/system/kubelet.service, /etc/kubernetes/kubelet-config.yaml]
+
 - name: Read the state of etcd
   kubebin.cluster.systemd_units:
     units: [etcd]
@@ -110,11 +126,13 @@ units:
   description:
     - Every unit of O(units) after the actions (before them in check mode), by the name given, with C(load_state)
       (V(not-found) for an unknown unit), C(active_state), C(sub_state), C(unit_file_state), C(need_daemon_reload)
-      and C(in_place) (active and enabled, or static).
+      C(in_place) (active and enabled, or static), C(started_monotonic) (CLOCK_MONOTONIC seconds of the main
+      process's start; 0 when it never started) and, for the units of O(inputs), C(changed_inputs) (the paths
+      changed since that start).
   returned: success
   type: dict
   sample: {kubelet: {load_state: loaded, active_state: active, sub_state: running, unit_file_state: enabled,
-                     need_daemon_reload: false, in_place: true}}
+                     need_daemon_reload: false, in_place: true, started_monotonic: 5123.4, changed_inputs: []}}
 actions:
   description: The systemctl actions run (or, in check mode, that would run), in order.
   returned: success
@@ -150,12 +168,14 @@ def main():
             wait_client_cert=dict(type='path'),
             wait_client_key=dict(type='path', no_log=False),
             wait_timeout=dict(type='int', default=120),
+            inputs=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
     if not module.params['units'] or not all(u and u.strip() for u in module.params['units']):
         module.fail_json(msg='units: give at least one unit name, and no empty name')
-    problem = _systemd.check_wait({k[len('wait_'):]: v for k, v in module.params.items() if k.startswith('wait_')})
+    wait = {k[len('wait_'):]: v for k, v in module.params.items() if k.startswith('wait_')}
+    problem = _systemd.check_inputs(module.params['inputs'], module.params['units']) or _systemd.check_wait(wait)
     if problem:
         module.fail_json(msg=problem)
     try:

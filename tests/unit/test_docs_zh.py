@@ -36,6 +36,7 @@ PAIRS = [
     ("docs/tutorial-map.md", "docs/zh/tutorial-map.md", None),
     ("docs/addons.md", "docs/zh/addons.md", None),
     ("docs/ha.md", "docs/zh/ha.md", None),
+    ("docs/upgrade.md", "docs/zh/upgrade.md", None),
 ]
 
 # English pages under docs/ without a Chinese version, on purpose.

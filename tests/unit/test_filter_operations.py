@@ -65,3 +65,34 @@ def test_not_a_member_has_nothing_to_remove():
 def test_bad_input():
     with pytest.raises(AnsibleFilterError, match="must be lists"):
         operations.etcd_remove_check({"members": []}, [], "x", "h")
+
+
+# --- upgrade_check: the version-skew preflight of playbooks/upgrade.yml ---------------------------------------
+@pytest.mark.parametrize("server,kubelets,target,needed", [
+    ("v1.36.3", {"a": "v1.36.3", "b": "v1.36.3"}, "v1.37.2", True),
+    ("v1.37.2", {"a": "v1.37.2"}, "v1.37.2", False),
+    ("v1.37.2", {"a": "v1.36.3"}, "v1.37.2", True),  # an interrupted upgrade: the API server is done, a Node is not
+    ("v1.37.0", {"a": "v1.37.0"}, "v1.37.2", True),  # a patch release
+])
+def test_upgrade_allowed(server, kubelets, target, needed):
+    assert operations.upgrade_check(server, kubelets, target) == {"needed": needed, "problems": []}
+
+
+@pytest.mark.parametrize("server,kubelets,target,message", [
+    ("v1.35.4", {"a": "v1.35.4"}, "v1.37.2", "that skips a minor release; upgrade to the latest v1.36.x first"),
+    ("v1.37.2", {"a": "v1.37.2"}, "v1.36.3", "a downgrade is not supported"),
+    ("v1.37.2", {"a": "v1.37.2"}, "v1.37.1", "a downgrade is not supported"),
+    ("v1.37.2", {"a": "v1.37.2"}, "v2.0.0", "another major version"),
+    ("v1.36.3", {"a": "v1.37.2"}, "v1.36.3", "Node a runs kubelet v1.37.2, newer than"),
+    ("v1.36.3", {"old": "v1.33.0"}, "v1.37.2", "Node old runs kubelet v1.33.0, more than 3 minors older"),
+])
+def test_upgrade_refused(server, kubelets, target, message):
+    result = operations.upgrade_check(server, kubelets, target)
+    assert result["problems"] and message in result["problems"][0], result
+    assert all("kubebin_kubernetes_version" in p for p in result["problems"])
+
+
+@pytest.mark.parametrize("server,kubelets", [("1.37", {}), ("v1.37.2", {"a": "garbage"}), ("v1.37.2", [])])
+def test_upgrade_check_bad_input(server, kubelets):
+    with pytest.raises(AnsibleFilterError, match="upgrade_check"):
+        operations.upgrade_check(server, kubelets, "v1.37.2")

@@ -20,6 +20,7 @@ LoadState=loaded
 ActiveState=active
 SubState=running
 UnitFileState=enabled
+ExecMainStartTimestampMonotonic=5123400000
 
 Id=ufw.service
 NeedDaemonReload=no
@@ -37,17 +38,19 @@ UnitFileState=disabled
 """
 
 
-def unit(active='active', file_state='enabled', load='loaded', reload=False):
+def unit(active='active', file_state='enabled', load='loaded', reload=False, started=100.0, changed=None):
     return {'load_state': load, 'active_state': active, 'sub_state': '', 'unit_file_state': file_state,
-            'need_daemon_reload': reload}
+            'need_daemon_reload': reload, 'started_monotonic': started, 'changed_inputs': changed or []}
 
 
 def test_parse_show_in_order():
     states = _systemd.parse_show(SHOW, ['kubelet', 'ufw', 'kube-proxy'])
     assert list(states) == ['kubelet', 'ufw', 'kube-proxy']
     assert states['kubelet'] == {'load_state': 'loaded', 'active_state': 'active', 'sub_state': 'running',
-                                 'unit_file_state': 'enabled', 'need_daemon_reload': False, 'in_place': True}
+                                 'unit_file_state': 'enabled', 'need_daemon_reload': False, 'in_place': True,
+                                 'started_monotonic': 5123.4}
     assert states['ufw']['load_state'] == 'not-found'
+    assert states['ufw']['started_monotonic'] == 0
     assert states['kube-proxy']['need_daemon_reload'] is True
     assert [s['in_place'] for s in states.values()] == [True, False, False]
 
@@ -99,6 +102,42 @@ def test_plan_stop_and_disable():
 def test_plan_restart_every_unit():
     states = {'a': unit(), 'b': unit(active='inactive')}
     assert _systemd.plan(states, 'restarted', None) == [('restart', ['a', 'b'])]
+
+
+def test_plan_started_restarts_running_units_whose_inputs_changed():
+    states = {'kubelet': unit(changed=['/usr/local/bin/kubelet']), 'kube-proxy': unit(),
+              'flanneld': unit(active='inactive', changed=['/etc/flannel/net-conf.json'])}
+    assert _systemd.plan(states, 'started', True) == [('start', ['flanneld']), ('restart', ['kubelet'])]
+
+
+def test_changed_inputs_are_the_paths_newer_than_the_main_process():
+    # wall clock 1000.0 at monotonic 500.0: kubelet started at monotonic 400.0, that is at wall clock 900.0
+    ctimes = {'/bin/kubelet': 950.0, '/etc/kubelet.conf': 899.0, '/etc/ca.crt': 900.0}
+    states = {'kubelet': unit(started=400.0), 'kube-proxy': unit(active='inactive', started=0),
+              'flanneld': unit(started=0)}
+    inputs = {'kubelet': ['/bin/kubelet', '/etc/kubelet.conf', '/etc/ca.crt', '/missing'],
+              'kube-proxy': ['/bin/kubelet'], 'flanneld': ['/bin/kubelet']}
+    _systemd.mark_changed_inputs(states, inputs, 1000.0, 500.0, ctimes.get)
+    assert states['kubelet']['changed_inputs'] == ['/bin/kubelet']
+    # not running, or running without a recorded start: nothing to restart (state=started starts what is stopped)
+    assert states['kube-proxy']['changed_inputs'] == [] and states['flanneld']['changed_inputs'] == []
+
+
+def test_path_ctime(tmp_path):
+    f = tmp_path / 'a'
+    f.write_text('x')
+    assert _systemd.path_ctime(str(f)) == f.stat().st_ctime
+    assert _systemd.path_ctime(str(tmp_path / 'missing')) is None
+
+
+@pytest.mark.parametrize('inputs,units,found', [
+    ({'kubelet': ['/usr/local/bin/kubelet']}, ['kubelet'], None),
+    ({'kube-proxy': ['/x']}, ['kubelet'], 'inputs: kube-proxy is not one of units (kubelet)'),
+    ({'kubelet': 'usr/local/bin/kubelet'}, ['kubelet'], 'inputs.kubelet must be a list of absolute paths'),
+    ({'kubelet': ['relative']}, ['kubelet'], 'inputs.kubelet must be a list of absolute paths')])
+def test_check_inputs(inputs, units, found):
+    problem = _systemd.check_inputs(inputs, units)
+    assert problem == found if found is None else found in problem
 
 
 def test_plan_read_only():
