@@ -232,11 +232,16 @@ class CertSpec:
         self.key_type = key_type
         self.subject = _subject(common_name, self.organizations)
 
-    def differences(self, cert, key, signer_cert, now=None):
-        """Reasons why ``cert`` (signed for ``key``) does not satisfy this spec; empty when it does."""
+    def differences(self, cert, key, signer_cert, now=None, issued_before=None):
+        """Reasons why ``cert`` (signed for ``key``) does not satisfy this spec; empty when it does. A leaf issued
+        before ``issued_before`` (a datetime: renewal on demand) does not."""
         now = now or datetime.datetime.now(datetime.timezone.utc)
         info = describe(cert)
         reasons = []
+        if issued_before is not None and not self.is_ca and cert.not_valid_before_utc + BACKDATE < issued_before:
+            reasons.append('certificate was issued %s, before reissue_issued_before (%s)'
+                           % ((cert.not_valid_before_utc + BACKDATE).strftime('%Y-%m-%dT%H:%M:%SZ'),
+                              issued_before.strftime('%Y-%m-%dT%H:%M:%SZ')))
         if not key_matches_cert(key, cert):
             reasons.append('certificate does not match the private key')
         if info['common_name'] != self.common_name or info['organizations'] != self.organizations:
@@ -379,8 +384,20 @@ def _check_certificate_entry(p, item):
     p['usages'] = p['usages'] or []
 
 
+def parse_utc(text, option):
+    """An ISO 8601 UTC time (``2026-12-07T10:00:00Z``) as an aware datetime; PkiError naming ``option`` otherwise."""
+    try:
+        return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc)
+    except (TypeError, ValueError):
+        raise PkiError('%s must be a UTC time such as 2026-12-07T10:00:00Z (got %r)' % (option, text))
+
+
 def ensure_certificate(module):
     """Body of kubebin.cluster.x509_cert: one certificate, or each of ``certificates`` in order."""
+    if module.params.get('reissue_issued_before') and not isinstance(module.params['reissue_issued_before'],
+                                                                      datetime.datetime):
+        module.params['reissue_issued_before'] = parse_utc(module.params['reissue_issued_before'],
+                                                           'reissue_issued_before')
     out = ensure_each(module, 'certificates', ('path', 'privatekey_path', 'common_name'), ensure_one_certificate,
                       PkiError, _check_certificate_entry)
     if module.params.get('certificates'):
@@ -425,7 +442,10 @@ def ensure_one_certificate(module, p):
     elif signer_missing:
         reasons.append('CA %s does not exist yet (check mode)' % p['ca_cert_path'])
     else:
-        differences = spec.differences(cert, key, signer_cert)
+        differences = spec.differences(cert, key, signer_cert, issued_before=p['reissue_issued_before'])
+        if differences and p['rotate_keys'] and p['reissue_issued_before'] and not p['is_ca']:
+            new_key = True
+            differences.append('rotate_keys: a new private key')
         if differences and p['is_ca'] and not p['force']:
             if not key_matches_cert(key, cert):
                 raise PkiError('CA certificate %s does not match its private key privatekey_path %s; restore the '

@@ -95,6 +95,16 @@ options:
     description: Reissue the certificate when it expires within this many days. Must be smaller than O(valid_days).
     type: int
     default: 30
+  reissue_issued_before:
+    description:
+      - Renewal on demand. Reissue every leaf certificate (not a CA) that was issued before this UTC time
+        (ISO 8601, C(2026-12-07T10:00:00Z)), whatever its expiry; the private key is kept unless O(rotate_keys).
+        A certificate issued at or after it is left alone, so a second task with the same time changes nothing.
+    type: str
+  rotate_keys:
+    description: With O(reissue_issued_before), the reissued certificates get new private keys too.
+    type: bool
+    default: false
   force:
     description:
       - Allow replacing an existing CA certificate or key that differs from the request, and replacing an
@@ -268,6 +278,8 @@ def main():
             valid_days=dict(type='int', default=365),
             renew_before_days=dict(type='int', default=30),
             force=dict(type='bool', default=False),
+            reissue_issued_before=dict(type='str'),
+            rotate_keys=dict(type='bool', default=False),
             certificates=dict(type='list', elements='dict', options=dict(
                 path=dict(type='path', required=True),
                 privatekey_path=dict(type='path', required=True),

@@ -8,6 +8,7 @@ import datetime
 import os
 import stat
 import subprocess
+import time
 
 import pytest
 from cryptography import x509
@@ -195,6 +196,44 @@ def test_expired_leaf_is_renewed(pki):
     assert result['reasons'] == ['certificate expires %s, within renew_before_days (30)' % old_not_after]
     assert load(pki / 'leaf.crt').not_valid_after_utc > datetime.datetime.now(datetime.timezone.utc)
     assert _pki.key_matches_cert(key, load(pki / 'leaf.crt'))
+
+
+def _utc(delta):
+    return (datetime.datetime.now(datetime.timezone.utc) + delta).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def test_reissue_issued_before_renews_leaves_now_keeping_keys_not_cas(pki):
+    run_module(x509_cert, leaf_args(pki))
+    key_before, ca_before = (pki / 'leaf.key').read_bytes(), (pki / 'ca.crt').read_bytes()
+    old = load(pki / 'leaf.crt')
+    time.sleep(1.1)  # X.509 times have whole seconds: the cutoff (a run's start) comes a second after the issue
+    cutoff = _utc(datetime.timedelta(0))
+    result = run_module(x509_cert, leaf_args(pki, reissue_issued_before=cutoff))
+    assert result['changed'] and 'before reissue_issued_before (%s)' % cutoff in result['reasons'][0]
+    assert load(pki / 'leaf.crt').serial_number != old.serial_number
+    assert (pki / 'leaf.key').read_bytes() == key_before
+    # the same cutoff again (another include in the same run) changes nothing; a CA is never reissued by it
+    assert not run_module(x509_cert, leaf_args(pki, reissue_issued_before=cutoff))['changed']
+    assert not run_module(x509_cert, ca_args(pki, reissue_issued_before=cutoff))['changed']
+    assert (pki / 'ca.crt').read_bytes() == ca_before
+
+
+def test_reissue_with_rotate_keys_replaces_the_key(pki):
+    run_module(x509_cert, leaf_args(pki))
+    key_before = (pki / 'leaf.key').read_bytes()
+    time.sleep(1.1)
+    result = run_module(x509_cert, leaf_args(pki, reissue_issued_before=_utc(datetime.timedelta(0)),
+                                             rotate_keys=True))
+    assert result['changed'] and 'rotate_keys: a new private key' in result['reasons']
+    assert (pki / 'leaf.key').read_bytes() != key_before
+    assert mode(pki / 'leaf.key') == 0o600
+    assert _pki.key_matches_cert(_pki.load_private_key((pki / 'leaf.key').read_bytes(), 'k', 'k'), load(pki / 'leaf.crt'))
+
+
+def test_reissue_issued_before_must_be_a_utc_time(pki):
+    result = run_module(x509_cert, leaf_args(pki, reissue_issued_before='yesterday'), expect_fail=True)
+    assert 'reissue_issued_before must be a UTC time such as 2026-12-07T10:00:00Z' in result['msg']
+    assert not (pki / 'leaf.crt').exists()
 
 
 def test_new_ca_reissues_leaf(pki):

@@ -450,3 +450,66 @@ def test_rolling_api_server_restart(client, step, args):
         assert windows[nxt][0][0] >= prev_ready, f"{nxt} went down before {prev} was ready again: {windows}"
         assert after[nxt][0] >= prev_ready and after[nxt][0] >= after[prev][1], (prev, nxt, after, windows)
     assert loop.rate() >= 5 and loop.failures(0) == 0
+
+
+PKI_DIR = os.path.join(INVENTORY_DIR, ".kubebin", "kubebin-molecule", "pki")
+
+
+def leaf_serials():
+    """{path under the PKI dir: serial} of every leaf certificate on the control node (not the CAs)."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    serials = {}
+    for path in sorted(glob.glob(f"{PKI_DIR}/*.crt") + glob.glob(f"{PKI_DIR}/etcd/*.crt")):
+        with open(path, "rb") as f:
+            cert = x509.load_pem_x509_certificate(f.read())
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            serials[os.path.relpath(path, PKI_DIR)] = format(cert.serial_number, "x")
+    return serials
+
+
+def presented_serial(address, port):
+    """The serial of the certificate a TLS server presents (openssl s_client on the control node)."""
+    out = subprocess.run(f"openssl s_client -connect {address}:{port} </dev/null 2>/dev/null | "
+                         "openssl x509 -noout -serial", shell=True, capture_output=True, text=True, check=False)
+    return out.stdout.strip().split("=")[-1].lower().lstrip("0")
+
+
+def starts_since(name, unit, since):
+    """How many times `unit` started on host `name` since the wall-clock time `since` (its journal)."""
+    out = node(name).run(f"journalctl -u {unit} --since @{int(since)} -o cat | grep -c '^Started ' || true").stdout
+    return int(out.strip() or 0)
+
+
+def test_forced_renewal_reissues_every_leaf_and_restarts_each_consumer_once(client):
+    """site.yml -e pki_renew_certificates=true reissues every leaf certificate (keys kept); every API server and etcd
+    member presents its new certificate; kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and
+    flanneld restart exactly once each (control-plane hosts one at a time); kubelet, etcd, the runtime and HAProxy
+    keep running (they read no reissued file at start: etcd reloads its certificates at every handshake); the client
+    loop through the local HAProxy sees no failure."""
+    before = leaf_serials()
+    units = {"kube-apiserver": MASTERS, "kube-controller-manager": MASTERS, "kube-scheduler": MASTERS,
+             "kube-proxy": sorted(KUBE_NODES), "flanneld": sorted(KUBE_NODES)}
+    kept = {"kubelet": sorted(KUBE_NODES), "etcd": [h for h in HOSTS if HOSTS[h] in ETCD],
+            "containerd": sorted(HOSTS), "kube-api-lb": sorted(HOSTS)}
+    starts = {(u, h): unit_times(h, u)[0] for u, hosts in {**units, **kept}.items() for h in hosts}
+    t0 = time.time()
+    with client_loop(client, "renewal") as loop:
+        seconds, _recap, _changed = run_playbook("renewal", "site.yml", sorted(HOSTS), "-e", "pki_renew_certificates=true")
+    after = leaf_serials()
+    restarted = sorted(f"{h}/{u}" for (u, h), s in starts.items() if unit_times(h, u)[0] != s)
+    counts = {f"{h}/{u}": starts_since(h, u, t0) for u, hosts in units.items() for h in hosts}
+    presented = {f"{m}/apiserver": presented_serial(HOSTS[m], API_PORT) for m in MASTERS}
+    presented.update({f"{h}/etcd": presented_serial(HOSTS[h], 2379) for h in HOSTS if HOSTS[h] in ETCD})
+    files = {"apiserver": after["apiserver.crt"],
+             **{f"{h}/etcd": after[f"etcd/{h}-server.crt"] for h in HOSTS if HOSTS[h] in ETCD}}
+    report("forced_renewal", playbook_s=seconds, leaves=len(before),
+           unchanged_serials=sorted(k for k in before if before[k] == after.get(k)), restarted=restarted,
+           starts=counts, requests=len(loop.api), failures=loop.failures(0), failed=loop.failed(loop.api[0][0]),
+           latency_max_s_and_over_1s=loop.latency())
+    assert before.keys() == after.keys() and len(before) >= 10, (before, after)
+    assert all(before[k] != after[k] for k in before), [k for k in before if before[k] == after[k]]
+    assert all(presented[f"{m}/apiserver"] == files["apiserver"].lstrip("0") for m in MASTERS), (presented, files)
+    assert all(presented[k] == files[k].lstrip("0") for k in files if k.endswith("/etcd")), (presented, files)
+    assert restarted == sorted(f"{h}/{u}" for u, hosts in units.items() for h in hosts), restarted
+    assert all(n == 1 for n in counts.values()), counts
+    assert loop.failures(0) == 0, loop.failed(loop.api[0][0])
