@@ -68,17 +68,26 @@ def _parse(version, what):
     return tuple(int(x) for x in match.groups())
 
 
-def upgrade_check(server, kubelets, target, variable="kubebin_kubernetes_version"):
+def _ready(node):
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (node.get("status") or {}).get("conditions") or [])
+
+
+def upgrade_check(server, nodes, target, variable="kubebin_kubernetes_version"):
     """Decide whether the cluster may be upgraded to ``target``, following the Kubernetes version-skew policy.
 
-    ``server`` is the running kube-apiserver's gitVersion, ``kubelets`` {Node name: kubeletVersion}. Returns
-    ``{needed, problems}``: ``needed`` is true when the API server or a kubelet is not at ``target``; each problem
-    names what runs, the variable and the fix. Refused: another major version, a downgrade (of the API server or of
-    a kubelet), skipping a minor (the API server moves one minor per upgrade), and kubelets that would end up more
-    than three minors older than the API server.
+    ``server`` is the running kube-apiserver's gitVersion, ``nodes`` the ``items`` of ``kubectl get nodes -o json``.
+    Returns ``{needed, problems}``: ``needed`` is true when the API server or a kubelet is not at ``target``; each
+    problem names what runs, the variable and the fix. Refused: another major version, a downgrade (of the API
+    server or of a kubelet), skipping a minor (the API server moves one minor per upgrade), kubelets that would end
+    up more than three minors older than the API server, and Nodes that are not Ready.
     """
-    if not isinstance(kubelets, dict):
-        raise AnsibleFilterError("upgrade_check: kubelets must be a dict {node: kubeletVersion}")
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
+        raise AnsibleFilterError("upgrade_check: nodes must be the items of `kubectl get nodes -o json`")
+    try:
+        kubelets = {n["metadata"]["name"]: n["status"]["nodeInfo"]["kubeletVersion"] for n in nodes}
+    except (KeyError, TypeError) as e:
+        raise AnsibleFilterError(f"upgrade_check: a Node without metadata.name or status.nodeInfo.kubeletVersion ({e})")
     want = _parse(target, variable)
     have = _parse(server, "the running kube-apiserver version")
     problems = []
@@ -100,6 +109,10 @@ def upgrade_check(server, kubelets, target, variable="kubebin_kubernetes_version
             problems.append(f"Node {node} runs kubelet {version}, more than {KUBELET_MAX_SKEW} minors older than "
                             f"{variable}={target}: upgrade that Node to v{want[0]}.{want[1] - KUBELET_MAX_SKEW} or "
                             "later first")
+    not_ready = sorted(n["metadata"]["name"] for n in nodes if not _ready(n))
+    if not_ready:
+        problems.append(f"Nodes not Ready: {', '.join(not_ready)}; make them Ready or remove them "
+                        "(playbooks/remove-node.yml)")
     needed = want != have or any(_parse(v, "kubeletVersion") != want for v in kubelets.values())
     return {"needed": needed, "problems": problems}
 

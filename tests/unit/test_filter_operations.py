@@ -68,6 +68,13 @@ def test_bad_input():
 
 
 # --- upgrade_check: the version-skew preflight of playbooks/upgrade.yml ---------------------------------------
+def nodes(ready=True, **versions):
+    return [{"metadata": {"name": name}, "status": {"nodeInfo": {"kubeletVersion": version}, "conditions": [
+        {"type": "MemoryPressure", "status": "False"},
+        {"type": "Ready", "status": "True" if ready is True or name not in ready else "False", "reason": "x"}]}}
+        for name, version in versions.items()]
+
+
 @pytest.mark.parametrize("server,kubelets,target,needed", [
     ("v1.36.3", {"a": "v1.36.3", "b": "v1.36.3"}, "v1.37.2", True),
     ("v1.37.2", {"a": "v1.37.2"}, "v1.37.2", False),
@@ -75,7 +82,7 @@ def test_bad_input():
     ("v1.37.0", {"a": "v1.37.0"}, "v1.37.2", True),  # a patch release
 ])
 def test_upgrade_allowed(server, kubelets, target, needed):
-    assert operations.upgrade_check(server, kubelets, target) == {"needed": needed, "problems": []}
+    assert operations.upgrade_check(server, nodes(**kubelets), target) == {"needed": needed, "problems": []}
 
 
 @pytest.mark.parametrize("server,kubelets,target,message", [
@@ -87,12 +94,19 @@ def test_upgrade_allowed(server, kubelets, target, needed):
     ("v1.36.3", {"old": "v1.33.0"}, "v1.37.2", "Node old runs kubelet v1.33.0, more than 3 minors older"),
 ])
 def test_upgrade_refused(server, kubelets, target, message):
-    result = operations.upgrade_check(server, kubelets, target)
+    result = operations.upgrade_check(server, nodes(**kubelets), target)
     assert result["problems"] and message in result["problems"][0], result
     assert all("kubebin_kubernetes_version" in p for p in result["problems"])
 
 
-@pytest.mark.parametrize("server,kubelets", [("1.37", {}), ("v1.37.2", {"a": "garbage"}), ("v1.37.2", [])])
-def test_upgrade_check_bad_input(server, kubelets):
+def test_upgrade_refused_with_nodes_not_ready():
+    result = operations.upgrade_check("v1.36.3", nodes(ready=["b", "c"], a="v1.36.3", b="v1.36.3", c="v1.36.3"),
+                                      "v1.37.2")
+    assert result["problems"] == ["Nodes not Ready: b, c; make them Ready or remove them (playbooks/remove-node.yml)"]
+
+
+@pytest.mark.parametrize("server,items", [("1.37", []), ("v1.37.2", nodes(a="garbage")), ("v1.37.2", {}),
+                                          ("v1.37.2", [{"metadata": {"name": "a"}}])])
+def test_upgrade_check_bad_input(server, items):
     with pytest.raises(AnsibleFilterError, match="upgrade_check"):
-        operations.upgrade_check(server, kubelets, "v1.37.2")
+        operations.upgrade_check(server, items, "v1.37.2")
