@@ -163,7 +163,7 @@ def test_no_csr_pending(host):
 ])
 def test_forged_csr_denied(host, case, reason):
     """side_effect.yml: node01 asked for serving certificates it must not get; each was refused by the API server or
-    denied by csr_approve, saying why."""
+    denied by csr_approve (the node role, or the service kubebin-csr-approver with the same checks), saying why."""
     if reason is None:
         out = host.run(f"{KUBECTL} get csr kubebin-test-forged-{case}")
         assert out.rc != 0 and "NotFound" in out.stderr, (out.stdout, out.stderr)
