@@ -29,6 +29,7 @@ EXPECTED = {
     'scheduler': ('ca', 'system:kube-scheduler', [], {'client'}, set()),
     'kube-proxy': ('ca', 'system:kube-proxy', [], {'client'}, set()),
     'flannel': ('ca', 'flanneld', [], {'client'}, set()),
+    'csr-approver': ('ca', 'kubebin:csr-approver', [], {'client'}, set()),
     'super-admin': ('ca', 'kubernetes-super-admin', ['system:masters'], {'client'}, set()),
 }
 for h, ip in HOSTS.items():

@@ -39,7 +39,11 @@ CAS = (
 ETCD_PEER_CN = "kubebin-etcd-peer"
 
 # The file sets a host may receive, in the order they are listed.
-SET_NAMES = ("etcd", "control_plane", "node", "flannel")
+SET_NAMES = ("etcd", "control_plane", "node", "flannel", "csr_approver")
+
+# The user of the kubebin-csr-approver service (role csr_approver): RBAC lets it read CSRs and approve or deny
+# kubelet serving CSRs, nothing else.
+CSR_APPROVER_CN = "kubebin:csr-approver"
 
 HOST_IP_HINT = "kubebin_node_ip (else its default IPv4 address, else ansible_host)"
 
@@ -122,7 +126,7 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
       domain>``), its address (``service_ip``), the name and address of every control-plane host,
       ``extra_sans``, the host of ``api_endpoint`` and 127.0.0.1; repeats (case-blind) are dropped.
     * the client certificates of the API server (to kubelets and front proxy), admin, controller-manager,
-      scheduler, kube-proxy and flannel, whose CN and O are the user and group the API server authorizes. An
+      scheduler, kube-proxy, flannel and the CSR approver service, whose CN and O are the user and group the API server authorizes. An
       empty organization leaves O out (the API server's kubelet client needs none: RBAC grants it the kubelet API).
     * ``super-admin`` (O ``system:masters``, which bypasses RBAC and cannot be revoked): the break-glass
       credential, which stays on the control node (no file set copies it to a host).
@@ -174,6 +178,7 @@ def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, servic
         {"name": "scheduler", "ca": "ca", "cn": "system:kube-scheduler", "usages": ["client"]},
         {"name": "kube-proxy", "ca": "ca", "cn": "system:kube-proxy", "usages": ["client"]},
         {"name": "flannel", "ca": "ca", "cn": "flanneld", "usages": ["client"]},
+        {"name": "csr-approver", "ca": "ca", "cn": CSR_APPROVER_CN, "usages": ["client"]},
         {"name": "super-admin", "ca": "ca", "cn": "kubernetes-super-admin", "o": ["system:masters"],
          "usages": ["client"]},
     ]
@@ -242,6 +247,11 @@ _FILE_SETS = {
     "flannel": [
         ("flannel_kubeconfig", "flannel.kubeconfig", "{kubeconfig}/flannel.kubeconfig", "0600"),
     ],
+    # In a directory of its own: the csr_approver role makes the service's user own it and its kubeconfig.
+    "csr_approver": [
+        ("csr_approver_kubeconfig", "csr-approver.kubeconfig", "{kubeconfig}/csr-approver/csr-approver.kubeconfig",
+         "0600"),
+    ],
 }
 
 
@@ -262,7 +272,8 @@ def file_sets(host, etcd_dir, kube_dir, kubeconfig_dir):
 def hosts_file_sets(etcd_hosts, control_plane_hosts, node_hosts, etcd_dir, kube_dir, kubeconfig_dir):
     """{host: {set: files}}: the sets each host of the three groups receives by default, hosts in group order.
 
-    etcd goes to etcd members, control_plane to control-plane hosts, node to nodes, flannel to both of the latter.
+    etcd goes to etcd members, control_plane and csr_approver to control-plane hosts, node to nodes, flannel to both
+    control-plane hosts and nodes.
     """
     etcd_hosts, control_plane_hosts, node_hosts = (
         [str(h) for h in hosts or []] for hosts in (etcd_hosts, control_plane_hosts, node_hosts))
@@ -271,6 +282,7 @@ def hosts_file_sets(etcd_hosts, control_plane_hosts, node_hosts, etcd_dir, kube_
         "control_plane": set(control_plane_hosts),
         "node": set(node_hosts),
         "flannel": set(control_plane_hosts) | set(node_hosts),
+        "csr_approver": set(control_plane_hosts),
     }
     out = {}
     for host in etcd_hosts + control_plane_hosts + node_hosts:

@@ -32,6 +32,7 @@ CLIENTS = [
     {'name': 'scheduler', 'ca': 'ca', 'cn': 'system:kube-scheduler', 'usages': ['client']},
     {'name': 'kube-proxy', 'ca': 'ca', 'cn': 'system:kube-proxy', 'usages': ['client']},
     {'name': 'flannel', 'ca': 'ca', 'cn': 'flanneld', 'usages': ['client']},
+    {'name': 'csr-approver', 'ca': 'ca', 'cn': 'kubebin:csr-approver', 'usages': ['client']},
     {'name': 'super-admin', 'ca': 'ca', 'cn': 'kubernetes-super-admin', 'o': ['system:masters'], 'usages': ['client']},
 ]
 SVC_NAMES = ['DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc']
@@ -179,6 +180,8 @@ def test_client_certificates_carry_the_users_and_groups_the_api_server_authorize
     assert certs['controller-manager']['cn'] == 'system:kube-controller-manager'
     assert certs['scheduler']['cn'] == 'system:kube-scheduler'
     assert certs['kube-proxy']['cn'] == 'system:kube-proxy'
+    assert certs['csr-approver']['cn'] == _pki_table.CSR_APPROVER_CN == 'kubebin:csr-approver'
+    assert 'o' not in certs['csr-approver']  # no group: RBAC binds the user alone
     assert certs['front-proxy-client']['ca'] == 'front-proxy-ca'
     assert certs['apiserver-etcd-client']['ca'] == certs['etcd/healthcheck-client']['ca'] == 'etcd/ca'
     for name, cert in certs.items():
@@ -320,6 +323,10 @@ NODE01_SETS = {
     'flannel': [
         ('flannel_kubeconfig', 'flannel.kubeconfig', '/etc/kubernetes/flannel.kubeconfig', '0600'),
     ],
+    'csr_approver': [
+        ('csr_approver_kubeconfig', 'csr-approver.kubeconfig', '/etc/kubernetes/csr-approver/csr-approver.kubeconfig',
+         '0600'),
+    ],
 }
 DIRS = ('/etc/etcd/pki', '/etc/kubernetes/pki', '/etc/kubernetes')
 
@@ -330,7 +337,7 @@ def as_tuples(sets):
 
 def test_file_sets_are_those_of_the_former_template():
     sets = pki_filters.pki_file_sets('node01', *DIRS)
-    assert list(sets) == ['etcd', 'control_plane', 'node', 'flannel']
+    assert list(sets) == ['etcd', 'control_plane', 'node', 'flannel', 'csr_approver']
     assert as_tuples(sets) == NODE01_SETS
     assert all(set(f) == {'id', 'src', 'dest', 'mode'} for files in sets.values() for f in files)
 
@@ -349,8 +356,9 @@ def test_hosts_file_sets_give_each_group_its_sets_in_group_order():
     hosts = pki_filters.pki_hosts_file_sets(THREE['etcd_hosts'], THREE['control_plane_hosts'],
                                             ['node01', 'master03'], *DIRS)
     assert {h: list(sets) for h, sets in hosts.items()} == {
-        'master01': ['etcd', 'control_plane', 'flannel'], 'master02': ['etcd', 'control_plane', 'flannel'],
-        'master03': ['etcd', 'control_plane', 'node', 'flannel'], '10.0.0.20': ['etcd'],
+        'master01': ['etcd', 'control_plane', 'flannel', 'csr_approver'],
+        'master02': ['etcd', 'control_plane', 'flannel', 'csr_approver'],
+        'master03': ['etcd', 'control_plane', 'node', 'flannel', 'csr_approver'], '10.0.0.20': ['etcd'],
         'node01': ['node', 'flannel']}
     assert list(hosts) == ['master01', 'master02', 'master03', '10.0.0.20', 'node01']
     assert hosts['10.0.0.20']['etcd'][2]['src'] == 'etcd/10.0.0.20-server.key'
@@ -376,6 +384,29 @@ def test_distribute_entries_directories_first_then_files_each_destination_once()
     assert files[1]['secret'] is True and files[1]['path'] == '/etc/kubernetes/pki/ca.key'
     assert {f['path'] for f in files if f['secret']} == {f['path'] for f in files if f['mode'] == '0600'}
     assert files[-1]['path'] == '/etc/kubernetes/flannel.kubeconfig' and files[-1]['secret'] is True
+
+
+def test_the_csr_approver_kubeconfig_goes_to_control_plane_hosts_only_in_a_directory_of_its_own():
+    """The csr_approver role makes its service's user own the set's files and directories: nothing else may be in
+    them, and /etc/kubernetes (the directory of the other kubeconfigs) must not be one of them."""
+    hosts = _pki_table.hosts_file_sets(['master01'], ['master01', 'master02'], ['node01'], *DIRS)
+    assert [h for h, sets in hosts.items() if 'csr_approver' in sets] == ['master01', 'master02']
+    entries = _pki_table.distribute_entries(hosts['master01'], 'csr_approver', '/pki', 'kubebin-csr-approver',
+                                            'kubebin-csr-approver', checksum=lambda path: 'sum')
+    assert entries == [
+        {'path': '/etc/kubernetes/csr-approver', 'state': 'directory', 'mode': '0755', 'owner': 'kubebin-csr-approver',
+         'group': 'kubebin-csr-approver'},
+        {'path': '/etc/kubernetes/csr-approver/csr-approver.kubeconfig', 'mode': '0600',
+         'owner': 'kubebin-csr-approver', 'group': 'kubebin-csr-approver', 'src': '/pki/csr-approver.kubeconfig',
+         'checksum': 'sum', 'secret': True}]
+
+
+def test_the_role_vars_know_every_set_and_the_csr_approver_kubeconfig():
+    role_vars = yaml.safe_load((pathlib.Path(__file__).resolve().parents[2] / 'roles/pki/vars/main.yml').read_text())
+    assert tuple(role_vars['_pki_set_names']) == _pki_table.SET_NAMES
+    kubeconfigs = {e['user_name']: e for e in role_vars['_pki_kubeconfig_entries']}
+    assert kubeconfigs[_pki_table.CSR_APPROVER_CN]['path'] == '{{ pki_dir }}/csr-approver.kubeconfig'
+    assert kubeconfigs[_pki_table.CSR_APPROVER_CN]['server'] == kubeconfigs['system:kube-scheduler']['server']
 
 
 def test_distribute_entries_checksum_of_the_control_node_file(tmp_path):

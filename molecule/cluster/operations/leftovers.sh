@@ -6,11 +6,11 @@ for p in /etc/kubernetes /etc/etcd /etc/flannel /etc/cni/net.d /etc/containerd /
   /var/lib/containerd /var/log/kubernetes /run/flannel /usr/local/sbin/kubebin-runc \
   /usr/local/bin/kubelet /usr/local/bin/kube-proxy /usr/local/bin/kubectl /usr/local/bin/etcd \
   /usr/local/bin/etcdctl /usr/local/bin/etcdutl /usr/local/bin/flanneld /usr/local/bin/cri-dockerd \
-  /usr/local/bin/crictl /usr/local/bin/containerd /usr/local/bin/ctr; do
+  /usr/local/bin/crictl /usr/local/bin/containerd /usr/local/bin/ctr /usr/local/lib/kubebin-csr-approver; do
   [ -e "$p" ] && echo "path $p"
 done
 for u in kubelet kube-proxy flanneld kubebin-pod-routes etcd cri-docker kube-apiserver kube-controller-manager \
-  kube-scheduler; do
+  kube-scheduler kubebin-csr-approver; do
   [ -e "/etc/systemd/system/$u.service" ] && echo "unit file $u"
   systemctl is-active --quiet "$u" && echo "unit active $u"
 done

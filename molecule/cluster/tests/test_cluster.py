@@ -18,6 +18,7 @@ import pytest
 import testinfra
 import yaml
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
@@ -162,7 +163,7 @@ def test_no_csr_pending(host):
 ])
 def test_forged_csr_denied(host, case, reason):
     """side_effect.yml: node01 asked for serving certificates it must not get; each was refused by the API server or
-    denied by csr_approve, saying why."""
+    denied by csr_approve (the node role, or the service kubebin-csr-approver with the same checks), saying why."""
     if reason is None:
         out = host.run(f"{KUBECTL} get csr kubebin-test-forged-{case}")
         assert out.rc != 0 and "NotFound" in out.stderr, (out.stdout, out.stderr)
@@ -349,6 +350,8 @@ def test_no_service_restarted_by_idempotence_or_check(name):
                                          ("kube_node", "kubelet.service")] if group in GROUPS[name]}
     if len(MASTERS) > 1:
         expected.add("kube-api-lb.service")  # the local API load balancer (role apiserver_lb, HAProxy) on every host
+    if "kube_control_plane" in GROUPS[name]:
+        expected.add("kubebin-csr-approver.service")  # role csr_approver
     assert expected <= {u.get("Id") for u in units if u.get("ActiveState") == "active"}, records[0]
 
 
@@ -464,3 +467,136 @@ def test_kube_bench_node_and_etcd_sections(targets, expected):
     assert expected <= set(results), sorted(results)
     failed = {n for n, s in results.items() if s == "FAIL"}
     assert failed <= kube_bench.documented_exceptions(), sorted(failed - kube_bench.documented_exceptions())
+
+
+# --- The kubelet serving CSR approver service (role csr_approver), last: it replaces node01's serving certificate ---
+
+APPROVER = "kubebin-csr-approver"
+APPROVER_KUBECONFIG = "/etc/kubernetes/csr-approver/csr-approver.kubeconfig"
+SERVING_SIGNER = "kubernetes.io/kubelet-serving"
+SERVING_CERT = "/var/lib/kubelet/pki/kubelet-server-current.pem"
+
+
+def _serving_csrs(host, name):
+    return {c["metadata"]["name"]: c for c in kjson(host, "get csr")["items"]
+            if c["spec"]["signerName"] == SERVING_SIGNER and c["spec"]["username"] == f"system:node:{name}"}
+
+
+def _approver_logged(line):
+    """Whether the service's journal on some control-plane host has ``line`` (``approved <csr> (``, ...)."""
+    return any(line in node(m).run(f"journalctl -u {APPROVER} --no-pager -o cat").stdout for m in MASTERS)
+
+
+def _condition(csr, kind):
+    return {c["type"]: c for c in (csr.get("status") or {}).get("conditions") or []}.get(kind)
+
+
+@pytest.mark.parametrize("name", MASTERS)
+def test_csr_approver_runs_on_every_control_plane_host_with_its_own_credentials(name):
+    n = node(name)
+    assert n.service(APPROVER).is_running and n.service(APPROVER).is_enabled
+    props = dict(line.split("=", 1) for line in n.check_output(
+        f"systemctl show --property=User,NoNewPrivileges,ProtectSystem {APPROVER}").splitlines())
+    assert props == {"User": APPROVER, "NoNewPrivileges": "yes", "ProtectSystem": "strict"}, props
+    kubeconfig = n.file(APPROVER_KUBECONFIG)
+    assert kubeconfig.user == APPROVER and kubeconfig.group == APPROVER and kubeconfig.mode == 0o600
+    pems = _certificates_in(kubeconfig.content_string)
+    cert = x509.load_pem_x509_certificate(pems[0].encode())
+    assert cert.subject.rfc4514_string() == "CN=kubebin:csr-approver"  # no group, above all no system:masters
+    nodes = json.loads(n.file("/etc/kubernetes/csr-approver-nodes.json").content_string)
+    assert sorted(nodes, key=lambda e: e["name"]) == [{"name": h, "addresses": [ip]} for h, ip in KUBE_NODES.items()]
+
+
+@pytest.mark.parametrize("verb,group,resource,subresource,name,allowed", [
+    ("get", "certificates.k8s.io", "certificatesigningrequests", "", "", True),
+    ("list", "certificates.k8s.io", "certificatesigningrequests", "", "", True),
+    ("watch", "certificates.k8s.io", "certificatesigningrequests", "", "", True),
+    ("update", "certificates.k8s.io", "certificatesigningrequests", "approval", "", True),
+    ("approve", "certificates.k8s.io", "signers", "", SERVING_SIGNER, True),
+    ("approve", "certificates.k8s.io", "signers", "", "kubernetes.io/kube-apiserver-client-kubelet", False),
+    ("approve", "certificates.k8s.io", "signers", "", "kubernetes.io/kube-apiserver-client", False),
+    ("create", "certificates.k8s.io", "certificatesigningrequests", "", "", False),
+    ("update", "certificates.k8s.io", "certificatesigningrequests", "status", "", False),
+    ("delete", "certificates.k8s.io", "certificatesigningrequests", "", "", False),
+    ("get", "", "secrets", "", "", False),
+    ("list", "", "nodes", "", "", False),
+])
+def test_csr_approver_rbac_is_least_privilege(host, verb, group, resource, subresource, name, allowed):
+    """A SubjectAccessReview for the service's user (as its client certificate authenticates: no group of its own)."""
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+              "spec": {"user": "kubebin:csr-approver", "groups": ["system:authenticated"],
+                       "resourceAttributes": {"verb": verb, "group": group, "resource": resource,
+                                              "subresource": subresource, "name": name}}}
+    out = host.check_output(f"echo {base64.b64encode(json.dumps(review).encode()).decode()} | base64 -d | "
+                            f"{KUBECTL} create -f - -o json")
+    assert json.loads(out)["status"].get("allowed", False) is allowed, out
+
+
+def test_serving_certificate_renewed_by_the_service_without_ansible(host, pod_on):
+    """node01 loses its serving certificate and restarts kubelet, which asks for a new one: within 60 s the service
+    (not a playbook: none runs during verify) approves it with csr_approve's reason, the kubelet installs the issued
+    certificate, and kubectl logs and exec to node01's pod work again."""
+    n = node("node01")
+    before = set(_serving_csrs(host, "node01"))
+    n.check_output(f'target=$(readlink -f {SERVING_CERT}); rm -f "$target" {SERVING_CERT}; systemctl restart kubelet')
+    approved = None
+    for _attempt in range(60):
+        new = {k: c for k, c in _serving_csrs(host, "node01").items() if k not in before}
+        approved = next((c for c in new.values() if _condition(c, "Approved")), None)
+        if approved is not None and approved["status"].get("certificate") and n.file(SERVING_CERT).exists:
+            break
+        time.sleep(1)
+    assert approved is not None, f"no new serving CSR of node01 approved within 60 s: {sorted(new)}"
+    cond = _condition(approved, "Approved")
+    assert cond["reason"] == "KubebinCSRApprove" and cond["message"].startswith("serving certificate for node01 "), cond
+    assert approved["status"].get("certificate"), "approved but not issued"
+    assert n.file(SERVING_CERT).exists
+    name = approved["metadata"]["name"]
+    assert _approver_logged(f"approved {name} (system:node:node01, {SERVING_SIGNER}): "), name
+    pod = pod_on["node01"]["metadata"]["name"]
+    for _attempt in range(30):
+        logs = host.run(f"{KUBECTL} -n {NS} logs {pod}")
+        if logs.rc == 0:
+            break
+        time.sleep(1)
+    assert "listening on" in logs.stdout, logs.stderr
+    assert kubectl(host, f"-n {NS} exec {pod} -- /webserver -version").strip() == "kubebin webserver 1.0"
+
+
+def test_forged_serving_csr_denied_by_the_service(host):
+    """node01 (its own client certificate) asks for a serving certificate with node02's IP: the service denies it
+    within 60 s with csr_approve's reason, and nothing is issued."""
+    csr_name = "kubebin-test-service-forged-other-ip"
+    kubectl(host, f"delete csr {csr_name} --ignore-not-found")  # a former verify run's
+    key = ec.generate_private_key(ec.SECP256R1())
+    request = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:nodes"),
+                                        x509.NameAttribute(NameOID.COMMON_NAME, "system:node:node01")]))
+               .add_extension(x509.SubjectAlternativeName([
+                   x509.DNSName("node01"), x509.IPAddress(ipaddress.ip_address(KUBE_NODES["node02"]))]), critical=False)
+               .sign(key, hashes.SHA256()))
+    body = {"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+            "metadata": {"name": csr_name},
+            "spec": {"signerName": SERVING_SIGNER, "usages": ["digital signature", "key encipherment", "server auth"],
+                     "request": base64.b64encode(request.public_bytes(serialization.Encoding.PEM)).decode()}}
+    n = node("node01")
+    server = yaml.safe_load(n.file("/etc/kubernetes/kubelet.kubeconfig").content_string)["clusters"][0]["cluster"]["server"]
+    client = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+    posted = n.check_output(
+        f"echo {base64.b64encode(json.dumps(body).encode()).decode()} | base64 -d | curl -sS -o /dev/null "
+        f"-w '%{{http_code}}' --cacert /etc/kubernetes/pki/ca.crt --cert {client} --key {client} "
+        f"-H 'Content-Type: application/json' --data-binary @- {server}/apis/certificates.k8s.io/v1/certificatesigningrequests")
+    assert posted == "201", posted
+    denied = None
+    for _attempt in range(60):
+        csr = kjson(host, f"get csr {csr_name}")
+        denied = _condition(csr, "Denied")
+        if denied:
+            break
+        time.sleep(1)
+    assert denied is not None, "the forged CSR was not denied within 60 s"
+    assert csr["spec"]["username"] == "system:node:node01"
+    assert denied["reason"] == "KubebinCSRApprove"
+    assert denied["message"] == f"SAN IP {KUBE_NODES['node02']} is not an address of node01 (it belongs to node02)"
+    assert not _condition(csr, "Approved") and "certificate" not in csr.get("status", {})
+    assert _approver_logged(f"denied {csr_name} (system:node:node01, {SERVING_SIGNER}): SAN IP")
