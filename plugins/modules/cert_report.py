@@ -10,7 +10,7 @@ module: cert_report
 short_description: List the X.509 certificates under some paths with their expiry
 version_added: 0.2.0
 description:
-  - Returns one entry per certificate found under O(paths): in PEM files (a file with several certificates gives
+  - Returns one entry per certificate found under O(paths), in PEM files (a file with several certificates gives
     one entry each) and embedded in kubeconfigs (each cluster's C(certificate-authority-data) and each user's
     C(client-certificate-data)).
   - Directories are walked; symlinks inside them are skipped (nothing outside the directory is read, a target
@@ -45,7 +45,7 @@ options:
     default: true
   found:
     description:
-      - The RV(certificates) of O(decode=false) runs by host name, C({host: certificates}), to decode here; each
+      - The RV(certificates) of O(decode=false) runs, keyed by host name, to decode here; each
         entry gets its C(host).
     type: dict
     default: {}
@@ -95,11 +95,19 @@ certificates:
   type: list
   elements: dict
   sample:
-    - {path: /etc/kubernetes/pki/apiserver.crt, source: pem, subject: CN=kube-apiserver, issuer: CN=kubernetes-ca,
-       serial: 5f1c0d2e9a, not_before: "2026-01-05T09:55:00Z", not_after: "2027-01-05T10:00:00Z", days_left: 28.9,
-       is_ca: false}
-    - {path: /root/.kube/config, source: kubeconfig, name: admin, error: the embedded data of admin is not a base64
-       PEM certificate}
+    - path: /etc/kubernetes/pki/apiserver.crt
+      source: pem
+      subject: CN=kube-apiserver
+      issuer: CN=kubernetes-ca
+      serial: 5f1c0d2e9a
+      not_before: "2026-01-05T09:55:00Z"
+      not_after: "2027-01-05T10:00:00Z"
+      days_left: 28.9
+      is_ca: false
+    - path: /root/.kube/config
+      source: kubeconfig
+      name: admin
+      error: the embedded data of admin is not a base64 PEM certificate
 missing:
   description: The paths of O(paths) that do not exist.
   returned: success
