@@ -60,8 +60,11 @@ def walk(paths):
                 dirs.sort()
                 for name in sorted(names):
                     full = os.path.join(root, name)
-                    if stat.S_ISREG(os.lstat(full).st_mode):
-                        files.append(full)
+                    try:
+                        if stat.S_ISREG(os.lstat(full).st_mode):
+                            files.append(full)
+                    except OSError:
+                        continue  # gone since the directory was listed
     return files, missing
 
 
@@ -189,6 +192,8 @@ def decode(entry, now):
     out = dict((k, v) for k, v in entry.items() if k != 'pem')
     if 'error' in out:
         return out
+    if not isinstance(entry.get('pem'), str):
+        return dict(out, error='no certificate in this entry (pass the certificates of a decode=false run)')
     try:
         cert = x509.load_pem_x509_certificate(entry['pem'].encode('ascii'))
         try:

@@ -45,8 +45,11 @@ def key_pem(key):
                              serialization.NoEncryption())
 
 
+def b64(data):
+    return base64.b64encode(data).decode('ascii')
+
+
 def kubeconfig(ca, client):
-    b64 = lambda data: base64.b64encode(data).decode('ascii')  # noqa: E731
     return (
         'apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: %s\n'
         '    server: https://10.0.0.1:6443\n  name: kubebin\ncontexts:\n- context:\n    cluster: kubebin\n'
@@ -213,3 +216,9 @@ def test_kubeconfig_with_bad_data(run, tmp_path):
     result = run(cert_report, {'paths': [str(path)]})
     assert result['certificates'] == [{'path': str(path), 'source': 'kubeconfig', 'name': 'bob',
                                        'error': 'the embedded data of bob is not a base64 PEM certificate'}]
+
+
+def test_found_entry_without_certificate_is_an_entry_error(run):
+    result = run(cert_report, {'found': {'node01': [{'path': '/etc/x.crt', 'source': 'pem'}]}})
+    assert result['certificates'][0]['error'].startswith('no certificate in this entry')
+    assert result['certificates'][0]['host'] == 'node01'
