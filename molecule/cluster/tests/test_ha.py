@@ -482,13 +482,13 @@ def starts_since(name, unit, since):
 
 def test_forced_renewal_reissues_every_leaf_and_restarts_each_consumer_once(client):
     """site.yml -e pki_renew_certificates=true reissues every leaf certificate (keys kept); every API server and etcd
-    member presents its new certificate; kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and
-    flanneld restart exactly once each (control-plane hosts one at a time); kubelet, etcd, the runtime and HAProxy
+    member presents its new certificate; kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy,
+    flanneld and the CSR approver restart exactly once each (control-plane hosts one at a time); kubelet, etcd, the runtime and HAProxy
     keep running (they read no reissued file at start: etcd reloads its certificates at every handshake); the client
     loop through the local HAProxy sees no failure."""
     before = leaf_serials()
     units = {"kube-apiserver": MASTERS, "kube-controller-manager": MASTERS, "kube-scheduler": MASTERS,
-             "kube-proxy": sorted(KUBE_NODES), "flanneld": sorted(KUBE_NODES)}
+             "kube-proxy": sorted(KUBE_NODES), "flanneld": sorted(KUBE_NODES), "kubebin-csr-approver": MASTERS}
     kept = {"kubelet": sorted(KUBE_NODES), "etcd": [h for h in HOSTS if HOSTS[h] in ETCD],
             "containerd": sorted(HOSTS), "kube-api-lb": sorted(HOSTS)}
     starts = {(u, h): unit_times(h, u)[0] for u, hosts in {**units, **kept}.items() for h in hosts}
