@@ -394,10 +394,9 @@ def parse_utc(text, option):
 
 def ensure_certificate(module):
     """Body of kubebin.cluster.x509_cert: one certificate, or each of ``certificates`` in order."""
-    if module.params.get('reissue_issued_before') and not isinstance(module.params['reissue_issued_before'],
-                                                                      datetime.datetime):
-        module.params['reissue_issued_before'] = parse_utc(module.params['reissue_issued_before'],
-                                                           'reissue_issued_before')
+    cutoff = module.params.get('reissue_issued_before')
+    if cutoff and not isinstance(cutoff, datetime.datetime):
+        module.params['reissue_issued_before'] = parse_utc(cutoff, 'reissue_issued_before')
     out = ensure_each(module, 'certificates', ('path', 'privatekey_path', 'common_name'), ensure_one_certificate,
                       PkiError, _check_certificate_entry)
     if module.params.get('certificates'):
