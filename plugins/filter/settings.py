@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible.errors import AnsibleFilterError
+
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _FLAG_RE = re.compile(r"^[a-z0-9][-a-z0-9.]*$")
 _ENV_RE = re.compile(r"^ETCD_[A-Z0-9_]+$")
@@ -108,8 +110,24 @@ def setting_problems(value, name):
     return []
 
 
+def clock_offset(host, sent, read):
+    """How far a host's clock is off the control node's, in seconds (positive: ahead), rounded to 0.01 s.
+
+    ``host`` is the time the host read; ``sent`` and ``read`` the control node's time before the request left and
+    after its answer came back (Unix seconds). A correct clock reads a time between the two, which is an offset of 0:
+    however long the request waited (a loaded control node, a slow connection), that wait is not counted as an offset.
+    """
+    try:
+        host, sent, read = float(host), float(sent), float(read)
+    except (TypeError, ValueError) as e:
+        raise AnsibleFilterError(f"clock_offset: times must be Unix seconds ({e})")
+    if read < sent:
+        raise AnsibleFilterError(f"clock_offset: the answer ({read}) came before the request ({sent})")
+    return round(max(host - read, 0.0) + min(host - sent, 0.0), 2)
+
+
 class FilterModule:
     """kubebin settings filters."""
 
     def filters(self):
-        return {"setting_problems": setting_problems}
+        return {"setting_problems": setting_problems, "clock_offset": clock_offset}

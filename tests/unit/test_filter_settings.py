@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kubebin.cluster.plugins.filter import settings
 from ansible_collections.kubebin.cluster.plugins.filter.settings import setting_problems
 
 
@@ -46,3 +49,20 @@ def test_clean_settings_pass(name, value):
 def test_bad_settings_are_named(name, value, expected):
     problems = setting_problems(value, name)
     assert problems and expected in problems[0] and name in problems[0], problems
+
+
+# --- clock_offset: the preflight's clock check --------------------------------------------------------------
+@pytest.mark.parametrize("host,sent,read,offset", [
+    (100.0, 99.0, 106.0, 0.0),     # a correct clock, whatever the wait between sending and reading
+    (112.3, 99.0, 100.0, 12.3),    # ahead
+    (90.0, 99.0, 100.0, -9.0),     # behind
+    ("99.5", "99", "100", 0.0),    # as the command prints them
+])
+def test_clock_offset(host, sent, read, offset):
+    assert settings.clock_offset(host, sent, read) == offset
+
+
+@pytest.mark.parametrize("host,sent,read,message", [("x", 1, 2, "Unix seconds"), (1, 5, 2, "came before")])
+def test_clock_offset_bad_input(host, sent, read, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        settings.clock_offset(host, sent, read)
