@@ -474,6 +474,11 @@ def presented_serial(address, port):
     return out.stdout.strip().split("=")[-1].lower().lstrip("0")
 
 
+def main_start(name, unit):
+    """ExecMainStartTimestampMonotonic of `unit` on host `name`, as systemd prints it (changes only on a start)."""
+    return node(name).check_output(f"systemctl show -p ExecMainStartTimestampMonotonic --value {unit}").strip()
+
+
 def starts_since(name, unit, since):
     """How many times `unit` started on host `name` since the wall-clock time `since` (its journal)."""
     out = node(name).run(f"journalctl -u {unit} --since @{int(since)} -o cat | grep -c '^Started ' || true").stdout
@@ -482,21 +487,21 @@ def starts_since(name, unit, since):
 
 def test_forced_renewal_reissues_every_leaf_and_restarts_each_consumer_once(client):
     """site.yml -e pki_renew_certificates=true reissues every leaf certificate (keys kept); every API server and etcd
-    member presents its new certificate; kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy,
-    flanneld and the CSR approver restart exactly once each (control-plane hosts one at a time); kubelet, etcd, the runtime and HAProxy
-    keep running (they read no reissued file at start: etcd reloads its certificates at every handshake); the client
-    loop through the local HAProxy sees no failure."""
+    member presents its new certificate; kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kube-proxy,
+    flanneld and the CSR approver restart exactly once each (control-plane hosts and etcd members one at a time);
+    kubelet, the runtime and HAProxy keep running (they use no reissued file); the client loop through the local
+    HAProxy sees no failure."""
     before = leaf_serials()
     units = {"kube-apiserver": MASTERS, "kube-controller-manager": MASTERS, "kube-scheduler": MASTERS,
-             "kube-proxy": sorted(KUBE_NODES), "flanneld": sorted(KUBE_NODES), "kubebin-csr-approver": MASTERS}
-    kept = {"kubelet": sorted(KUBE_NODES), "etcd": [h for h in HOSTS if HOSTS[h] in ETCD],
-            "containerd": sorted(HOSTS), "kube-api-lb": sorted(HOSTS)}
-    starts = {(u, h): unit_times(h, u)[0] for u, hosts in {**units, **kept}.items() for h in hosts}
+             "kube-proxy": sorted(KUBE_NODES), "flanneld": sorted(KUBE_NODES), "kubebin-csr-approver": MASTERS,
+             "etcd": [h for h in HOSTS if HOSTS[h] in ETCD]}
+    kept = {"kubelet": sorted(KUBE_NODES), "containerd": sorted(HOSTS), "kube-api-lb": sorted(HOSTS)}
+    starts = {(u, h): main_start(h, u) for u, hosts in {**units, **kept}.items() for h in hosts}
     t0 = time.time()
     with client_loop(client, "renewal") as loop:
         seconds, _recap, _changed = run_playbook("renewal", "site.yml", sorted(HOSTS), "-e", "pki_renew_certificates=true")
     after = leaf_serials()
-    restarted = sorted(f"{h}/{u}" for (u, h), s in starts.items() if unit_times(h, u)[0] != s)
+    restarted = sorted(f"{h}/{u}" for (u, h), s in starts.items() if main_start(h, u) != s)
     counts = {f"{h}/{u}": starts_since(h, u, t0) for u, hosts in units.items() for h in hosts}
     presented = {f"{m}/apiserver": presented_serial(HOSTS[m], API_PORT) for m in MASTERS}
     presented.update({f"{h}/etcd": presented_serial(HOSTS[h], 2379) for h in HOSTS if HOSTS[h] in ETCD})
