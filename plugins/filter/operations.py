@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
@@ -117,8 +119,57 @@ def upgrade_check(server, nodes, target, variable="kubebin_kubernetes_version"):
     return {"needed": needed, "problems": problems}
 
 
+def _truncate(text, length=300, end="...", leeway=5):
+    """Jinja's ``truncate(length)``: kept up to ``length + leeway`` characters, else cut at the last space before
+    ``length - len(end)`` and ended with ``end``."""
+    if len(text) <= length + leeway:
+        return text
+    return text[:length - len(end)].rsplit(" ", 1)[0] + end
+
+
+def upgrade_preflight_problems(etcd, etcd_members, etcd_host, pending="", serial=None, drain_timeout=None):
+    """The cluster checks of playbooks/upgrade.yml before any change, besides the version skew (``upgrade_check``).
+
+    ``etcd`` is the registered result (``rc``, ``stdout``, ``stderr``) of ``etcdctl endpoint health --cluster -w json``
+    run on ``etcd_host``, ``etcd_members`` the number of members expected, ``pending`` the Pending pods
+    (``namespace/name`` separated by spaces), ``serial`` and ``drain_timeout`` the values of ``upgrade_serial`` and
+    ``upgrade_drain_timeout`` (``None``: not set). Returns the problems, an empty list when the upgrade may go on.
+    Refused: an ``upgrade_serial`` that is no whole number of at least 1 or percentage of 1-100, an
+    ``upgrade_drain_timeout`` that is no whole number of at least 1, etcd that is not healthy (etcdctl failed, a member
+    is not healthy or fewer members answered than expected) and Pending pods.
+    """
+    if not isinstance(etcd, Mapping):
+        raise AnsibleFilterError("upgrade_preflight_problems: the input must be the registered result of etcdctl")
+    if not isinstance(etcd_members, int) or isinstance(etcd_members, bool) or not isinstance(etcd_host, str):
+        raise AnsibleFilterError("upgrade_preflight_problems: etcd_members must be a number, etcd_host a host name")
+    if not isinstance(pending, (str, type(None))):
+        raise AnsibleFilterError("upgrade_preflight_problems: pending must be a string (the Pending pods)")
+    health = []
+    if etcd.get("rc") == 0:
+        try:
+            health = json.loads(etcd.get("stdout") or "[]")
+        except (TypeError, ValueError) as e:
+            raise AnsibleFilterError(f"upgrade_preflight_problems: the etcdctl output is not JSON ({e})")
+        if not isinstance(health, list) or not all(isinstance(h, dict) for h in health):
+            raise AnsibleFilterError("upgrade_preflight_problems: the etcdctl output must be a JSON list of endpoints")
+    problems = []
+    if serial is not None and not re.match(r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$", str(serial)):
+        problems.append("upgrade_serial must be a whole number of Nodes of at least 1 or a percentage such as 25% "
+                        f"(got {serial})")
+    if drain_timeout is not None and not re.match(r"^[1-9][0-9]*$", str(drain_timeout)):
+        problems.append(f"upgrade_drain_timeout must be a whole number of seconds of at least 1 (got {drain_timeout})")
+    if etcd.get("rc") != 0 or not all(h.get("health") for h in health) or len(health) < etcd_members:
+        problems.append(f"etcd is not healthy ({_truncate(str(etcd.get('stderr') or '').strip())}): every member "
+                        f"must answer `etcdctl endpoint health --cluster` on {etcd_host}; repair it (docs/etcd.md)")
+    if (pending or "").strip():
+        problems.append(f"Pending pods: {pending.strip()}; an upgrade drains Nodes, and their pods must find room "
+                        "elsewhere: schedule or delete these first")
+    return problems
+
+
 class FilterModule:
     """kubebin day-2 operation filters."""
 
     def filters(self):
-        return {"etcd_remove_check": etcd_remove_check, "upgrade_check": upgrade_check}
+        return {"etcd_remove_check": etcd_remove_check, "upgrade_check": upgrade_check,
+                "upgrade_preflight_problems": upgrade_preflight_problems}

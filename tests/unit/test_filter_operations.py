@@ -1,7 +1,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The etcd member-removal decision of playbooks/remove-node.yml (plugins/filter/operations.py)."""
+"""The etcd member-removal decision of playbooks/remove-node.yml and the upgrade preflight of playbooks/upgrade.yml
+(plugins/filter/operations.py)."""
 from __future__ import annotations
 
+import json
+
+import jinja2
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -110,3 +114,108 @@ def test_upgrade_refused_with_nodes_not_ready():
 def test_upgrade_check_bad_input(server, items):
     with pytest.raises(AnsibleFilterError, match="upgrade_check"):
         operations.upgrade_check(server, items, "v1.37.2")
+
+
+# --- upgrade_preflight_problems: the cluster checks of playbooks/upgrade.yml ----------------------------------
+ETCD_OK = {"rc": 0, "stdout": json.dumps(health(1, 2, 3)), "stderr": ""}
+ETCD_MSG = ("etcd is not healthy ({}): every member must answer `etcdctl endpoint health --cluster` on master01; "
+            "repair it (docs/etcd.md)")
+
+
+def preflight(etcd=None, members=3, pending="", **kw):
+    return operations.upgrade_preflight_problems(ETCD_OK if etcd is None else etcd, members, "master01", pending, **kw)
+
+
+def test_preflight_fine():
+    assert preflight() == []
+    assert preflight(pending=" \n") == []
+    assert preflight(pending=None) == []
+    assert operations.upgrade_preflight_problems(ETCD_OK, 3, "master01") == []
+
+
+@pytest.mark.parametrize("value", [1, 10, "1", "25%", "1%", "99%", "100%"])
+def test_preflight_serial_accepted(value):
+    assert preflight(serial=value) == []
+
+
+@pytest.mark.parametrize("value", [0, -1, "x", "101%", "0%", "100.0%", "", 1.5, "01", True])
+def test_preflight_serial_refused(value):
+    assert preflight(serial=value) == [
+        f"upgrade_serial must be a whole number of Nodes of at least 1 or a percentage such as 25% (got {value})"]
+
+
+@pytest.mark.parametrize("value", [1, 300, "600"])
+def test_preflight_drain_timeout_accepted(value):
+    assert preflight(drain_timeout=value) == []
+
+
+@pytest.mark.parametrize("value", [0, -1, "x", "5%", "", 1.5, "01"])
+def test_preflight_drain_timeout_refused(value):
+    assert preflight(drain_timeout=value) == [
+        f"upgrade_drain_timeout must be a whole number of seconds of at least 1 (got {value})"]
+
+
+@pytest.mark.parametrize("etcd", [
+    {"rc": 1, "stdout": json.dumps(health(1, 2, 3)), "stderr": ""},  # etcdctl failed
+    {"rc": 1, "stdout": "", "stderr": ""},
+    {"rc": 0, "stdout": json.dumps(health(1, 2, 3, bad=(2,))), "stderr": ""},  # a member not healthy
+    {"rc": 0, "stdout": json.dumps([{"endpoint": "https://10.0.0.1:2379"}] + health(2, 3)), "stderr": ""},
+    {"rc": 0, "stdout": json.dumps(health(1, 2)), "stderr": ""},  # too few members answered
+    {"rc": 0, "stdout": "", "stderr": ""},
+    {"stdout": json.dumps(health(1, 2, 3))},  # no rc
+])
+def test_preflight_etcd_unhealthy(etcd):
+    assert preflight(etcd) == [ETCD_MSG.format("")]
+
+
+def test_preflight_etcd_more_members_than_expected_is_fine():
+    assert preflight({"rc": 0, "stdout": json.dumps(health(1, 2, 3, 4))}) == []
+    assert preflight({"rc": 0, "stdout": ""}, members=0) == []
+
+
+def test_preflight_etcd_stderr_trimmed_and_truncated():
+    etcd = {"rc": 1, "stdout": "", "stderr": "\n  context deadline exceeded \n"}
+    assert preflight(etcd) == [ETCD_MSG.format("context deadline exceeded")]
+    # up to 305 characters (Jinja's leeway) stay, longer ones are cut at the last space before 297, plus ...
+    assert preflight({"rc": 1, "stderr": "e" * 305}) == [ETCD_MSG.format("e" * 305)]
+    words = " ".join(["word"] * 100)  # 499 characters
+    assert preflight({"rc": 1, "stderr": words}) == [ETCD_MSG.format(" ".join(["word"] * 59) + "...")]
+    assert preflight({"rc": 1, "stderr": "e" * 306}) == [ETCD_MSG.format("e" * 297 + "...")]
+
+
+@pytest.mark.parametrize("text", ["", "short", "e" * 305, "e" * 306, " ".join(["word"] * 100),
+                                  "a " * 200, "x" * 296 + " yy" + " z" * 10])
+def test_preflight_truncate_is_jinja_truncate(text):
+    assert operations._truncate(text) == jinja2.Environment().from_string("{{ s | truncate(300) }}").render(s=text)
+
+
+def test_preflight_pending_pods():
+    assert preflight(pending=" default/a kube-system/b ") == [
+        "Pending pods: default/a kube-system/b; an upgrade drains Nodes, and their pods must find room elsewhere: "
+        "schedule or delete these first"]
+
+
+def test_preflight_every_problem_in_order():
+    problems = preflight({"rc": 1, "stderr": "down"}, pending="default/a", serial=0, drain_timeout="x")
+    assert [p.split(" ", 1)[0] for p in problems] == ["upgrade_serial", "upgrade_drain_timeout", "etcd", "Pending"]
+    assert problems[2] == ETCD_MSG.format("down")
+
+
+@pytest.mark.parametrize("args,message", [
+    (([], 3, "master01"), "registered result"),
+    (("x", 3, "master01"), "registered result"),
+    ((ETCD_OK, "3", "master01"), "etcd_members must be a number"),
+    ((ETCD_OK, True, "master01"), "etcd_members must be a number"),
+    ((ETCD_OK, 3, None), "etcd_host a host name"),
+    ((ETCD_OK, 3, "master01", ["default/a"]), "pending must be a string"),
+    (({"rc": 0, "stdout": "not json"}, 3, "master01"), "not JSON"),
+    (({"rc": 0, "stdout": '{"health": true}'}, 3, "master01"), "JSON list of endpoints"),
+    (({"rc": 0, "stdout": "[true]"}, 3, "master01"), "JSON list of endpoints"),
+])
+def test_preflight_bad_input(args, message):
+    with pytest.raises(AnsibleFilterError, match=f"upgrade_preflight_problems: .*{message}"):
+        operations.upgrade_preflight_problems(*args)
+
+
+def test_preflight_is_registered():
+    assert operations.FilterModule().filters()["upgrade_preflight_problems"] is operations.upgrade_preflight_problems

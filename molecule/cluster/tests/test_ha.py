@@ -392,7 +392,8 @@ def test_controller_manager_leader_killed(client):
 def test_control_plane_host_stopped_and_back(client):
     """The first control-plane host's container stopped: the API keeps serving through CLIENT's HAProxy with the two
     other etcd members (a write works); started again, etcd has every member healthy and its API server is ready
-    within 3 minutes; then site.yml changes nothing on any host."""
+    within 3 minutes; then site.yml changes nothing on any host. Meanwhile root's kubectl on another control-plane host
+    (its default kubeconfig, /root/.kube/config) keeps answering: it goes through that host's load balancer."""
     container, others = PREFIX + MASTER, [m for m in MASTERS if m != MASTER]
     two = [f"https://{HOSTS[m]}:2379" for m in others]
     with client_loop(client, "host-stop") as loop:
@@ -403,6 +404,7 @@ def test_control_plane_host_stopped_and_back(client):
             kctl(client, "-n default create configmap kubebin-ha-write --from-literal=at=two-members")
             written = kctl_json(client, "-n default get configmap kubebin-ha-write")["data"]
             remaining = etcd_healthy(others[0], two)[0]
+            root_kubectl = node(others[0]).run("/usr/local/bin/kubectl get --raw /readyz")
             time.sleep(10)
         finally:
             docker("start", container)
@@ -420,6 +422,7 @@ def test_control_plane_host_stopped_and_back(client):
            etcd_all_healthy_after_start_s=etcd_s, apiserver_ready_after_start_s=api_s,
            site_yml_s=site_s, site_yml_changed=recap, site_yml_changed_tasks=changed)
     assert written == {"at": "two-members"} and remaining == sorted(two)
+    assert root_kubectl.rc == 0 and root_kubectl.stdout.strip() == "ok", (root_kubectl.stdout, root_kubectl.stderr)
     assert loop.rate() >= 5 and loop.failures(0, t0) == 0 and loop.failures(stopped + CHECK_INTERVAL) == 0
     # Docker writes a container's /etc/hosts anew at every start (a host's survives a reboot), so on the restarted
     # container only, the prepare role's managed block in it comes back; nothing else may change anywhere.
