@@ -19,7 +19,8 @@ import base64
 import hashlib
 import ipaddress
 import posixpath
-from urllib.parse import urlsplit
+
+from ansible_collections.kubebin.cluster.plugins.module_utils import _url
 
 
 class PkiTableError(ValueError):
@@ -95,18 +96,13 @@ def _host_sans(host, ip):
 
 
 def api_endpoint_host(api_endpoint):
-    """The host part of an ``https://host:port`` URL (an IPv6 address without its brackets)."""
-    text = str(api_endpoint)
+    """The host part of an ``https://host:port`` URL (an IPv6 address without its brackets); see _url."""
     try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme != "https" or not parts.hostname or parts.path or parts.query \
-            or parts.fragment or parts.username or parts.password:
+        return _url.https_host_port(api_endpoint)
+    except _url.UrlError as exc:
         raise PkiTableError(
-            f"kubebin_api_endpoint (pki_api_endpoint) must be of the form https://host:port; got '{text}'.")
-    return parts.hostname
+            f"kubebin_api_endpoint (pki_api_endpoint) must be of the form https://host:port; got '{api_endpoint}' "
+            f"({exc.reason}).") from exc
 
 
 def certificates(etcd_hosts, control_plane_hosts, host_ips, api_endpoint, service_ip, cluster_domain,

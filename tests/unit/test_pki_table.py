@@ -239,7 +239,8 @@ def test_service_ip(service_ip):
 
 
 @pytest.mark.parametrize('endpoint', ['http://10.0.0.1:6443', 'https://10.0.0.1:6443/path', 'https://', '10.0.0.1',
-                                      'https://10.0.0.1:port', 'https://user@10.0.0.1:6443', ''])
+                                      'https://10.0.0.1:port', 'https://user@10.0.0.1:6443', '',
+                                      'https://lb.example.com'])
 def test_api_endpoint(endpoint):
     with pytest.raises(PkiTableError, match=r'kubebin_api_endpoint \(pki_api_endpoint\) must be of the form'):
         table_of_one(api_endpoint=endpoint)
@@ -247,7 +248,7 @@ def test_api_endpoint(endpoint):
 
 @pytest.mark.parametrize('endpoint,host', [
     ('https://lb.example.com:8443', 'lb.example.com'), ('https://10.0.0.1:6443', '10.0.0.1'),
-    ('https://[fd00::1]:6443', 'fd00::1'), ('https://lb.example.com', 'lb.example.com'),
+    ('https://[fd00::1]:6443', 'fd00::1'),
 ])
 def test_api_endpoint_host(endpoint, host):
     assert _pki_table.api_endpoint_host(endpoint) == host
