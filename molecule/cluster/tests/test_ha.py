@@ -436,8 +436,8 @@ def test_control_plane_host_stopped_and_back(client):
            write_ok_after_stop_s=write_s, write_errors=write_errors,
            site_yml_s=site_s, site_yml_changed=recap, site_yml_changed_tasks=changed)
     assert written == {"at": "two-members"} and remaining == sorted(two)
-    assert root_kubectl.rc == 0 and f"node/{others[0]}" in root_kubectl.stdout.split(), (root_kubectl.stdout,
-                                                                                       root_kubectl.stderr)
+    listed = root_kubectl.stdout.split()
+    assert root_kubectl.rc == 0 and f"node/{others[0]}" in listed, (root_kubectl.stdout, root_kubectl.stderr)
     assert loop.rate() >= 5 and loop.failures(0, t0) == 0 and loop.failures(stopped + CHECK_INTERVAL) == 0
     # Docker writes a container's /etc/hosts anew at every start (a host's survives a reboot), so on the restarted
     # container only, the prepare role's managed block in it comes back; nothing else may change anywhere.
