@@ -81,7 +81,8 @@ lint: venv
 	@echo "==> [lint] ansible-lint (production profile)"
 	@# ANSIBLE_HOME here: ansible-lint puts $$ANSIBLE_HOME/collections (default ~/.ansible) before ours, and a copy
 	@# of kubebin.cluster another checkout installed there would shadow this one.
-	ANSIBLE_HOME=$(CURDIR)/.cache/ansible-lint-home $(BIN)/ansible-lint --profile production
+	@# --strict: a warning (a rule of the profile that only warns, e.g. jinja[spacing]) fails the step too.
+	ANSIBLE_HOME=$(CURDIR)/.cache/ansible-lint-home $(BIN)/ansible-lint --profile production --strict
 
 .PHONY: sanity
 sanity: venv
