@@ -32,6 +32,13 @@ def check_wanted(wanted):
             raise ValueError(f"{want['path']}: state must be file or directory, got {want['state']!r}")
         if want.get("mode") is not None:
             _octal(want["mode"], want["path"])
+    # A role may write the entries of several steps at once (its own, the artifacts role's, the pki role's): the
+    # same path twice with different settings would be rewritten on every run.
+    seen = {}
+    for want in wanted:
+        first = seen.setdefault(want["path"].rstrip("/"), want)
+        if first != want:
+            raise ValueError(f"{want['path']} is listed twice with different settings: {first!r} and {want!r}")
 
 
 def find_args(wanted):

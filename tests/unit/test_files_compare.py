@@ -67,10 +67,18 @@ def test_missing_and_wrong_type(tree):
     ([], [{"path": "/a", "state": "link"}], "state must be file or directory"),
     ([{"path": "/a", "isreg": True, "mode": "0644"}], [{"path": "/a", "mode": "rw-r--r--"}], "not an octal string"),
     ("x", [], "expects the files list"),
+    ([], [{"path": "/d", "state": "directory", "mode": "0755"}, {"path": "/d/", "state": "directory", "mode": "0700"}],
+     "/d/ is listed twice with different settings"),
 ])
 def test_bad_input(found, wanted, message):
     with pytest.raises(ValueError, match=message):
         files_stale(found, wanted)
+
+
+def test_the_same_entry_twice_is_one_entry(tree):
+    d = str(tree / "d")
+    wanted = [{"path": d, "state": "directory", "mode": "0755"}] * 2
+    assert not files_stale(found_of(d), wanted)
 
 
 def test_find_args_cover_files_and_directories():
